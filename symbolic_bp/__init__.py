@@ -1,0 +1,87 @@
+"""symbolic_bp: settle questions about backpropagation with computer algebra.
+
+Build a network symbolically, derive every parameter's update under a named convention, and
+prove whether two conventions give the same expression:
+
+>>> import symbolic_bp as sbp
+>>> net = sbp.Network.build([2, 3, 2, 1])          # the AGH tutorial's network, generic f_l
+>>> report = sbp.prove(net, "error_at_update", "delta")
+>>> report.equivalent
+False
+>>> report.conditions
+["f_2' = 1 and f_3' = 1 (the derivative of layers 2, 3 identically 1)"]
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .activations import ACTIVATIONS, Activation, custom, generic, get_activation
+from .conventions import (
+    CONVENTIONS,
+    Convention,
+    Delta,
+    ErrorAtUpdate,
+    ErrorAtUpdateConsistent,
+    FlippedSign,
+    Gradient,
+    InPlace,
+    Matrix,
+    OutputDerivative,
+    get_convention,
+    register,
+    unregister,
+)
+from .derive import UpdateRules, derive, loss_gradient
+from .errors import InputError, LimitError, SymbolicBPError
+from .losses import LOSSES, Loss, get_loss
+from .network import Network
+from .numeric import check_numeric, compile_rules
+from .parsing import parse_expression
+from .prove import Counterexample, Limits, ParameterResult, Report, evaluate_rules, prove
+from .render import report_text
+
+try:
+    __version__ = version("symbolic_bp")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "CONVENTIONS",
+    "Convention",
+    "Counterexample",
+    "Delta",
+    "ErrorAtUpdate",
+    "ErrorAtUpdateConsistent",
+    "FlippedSign",
+    "Gradient",
+    "InPlace",
+    "InputError",
+    "LOSSES",
+    "LimitError",
+    "Limits",
+    "Loss",
+    "Matrix",
+    "Network",
+    "OutputDerivative",
+    "ParameterResult",
+    "Report",
+    "SymbolicBPError",
+    "UpdateRules",
+    "__version__",
+    "check_numeric",
+    "compile_rules",
+    "custom",
+    "derive",
+    "evaluate_rules",
+    "generic",
+    "get_activation",
+    "get_convention",
+    "get_loss",
+    "loss_gradient",
+    "parse_expression",
+    "prove",
+    "register",
+    "report_text",
+    "unregister",
+]

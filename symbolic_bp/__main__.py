@@ -1,0 +1,7 @@
+"""``python -m symbolic_bp``: the same as the ``symbolic-bp`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,282 @@
+r"""Activation functions as objects that carry their own math.
+
+An :class:`Activation` knows its expression ``f(x)``, its derivative ``f'(x)`` and, where one
+exists, the derivative written through the neuron's output, ``g(y)`` with ``g(f(x)) = f'(x)``
+(sigmoid: ``y (1 - y)``; tanh: ``1 - y**2``). Nothing else in the package names a particular
+activation.
+
+The ``generic`` activation of layer ``l`` is an undefined function ``f_l`` whose derivative is a
+second undefined function ``f_l'``; a proof with generic activations therefore holds for every
+differentiable activation. ReLU's derivative at 0 is taken to be 0 (``Heaviside(x, 0)``), in the
+symbolic and the numeric paths alike.
+
+>>> sig = get_activation("sigmoid")
+>>> sig.derivative(X)
+exp(-x)/(1 + exp(-x))**2
+>>> sig.derivative_from_output(sp.Symbol("y"))
+y*(1 - y)
+>>> generic(2).derivative(X)
+f_2'(x)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import sympy as sp
+
+from .errors import InputError
+from .parsing import X, parse_expression
+
+__all__ = [
+    "Activation",
+    "ACTIVATIONS",
+    "get_activation",
+    "generic",
+    "custom",
+    "parse_activation",
+    "ReLU",
+    "LeakyReLU",
+    "ReLUStep",
+    "LeakyStep",
+    "LEAKY_SLOPE",
+]
+
+Y = sp.Symbol("y", real=True)
+LEAKY_SLOPE = sp.Rational(1, 100)
+
+
+class ReLU(sp.Function):
+    r"""``max(0, x)`` with derivative ``Heaviside(x, 0)`` (so ``relu'(0) = 0``)."""
+
+    is_real = True
+
+    @classmethod
+    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
+        if arg.is_extended_nonnegative:
+            return arg
+        if arg.is_extended_negative:
+            return sp.S.Zero
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return ReLUStep(self.args[0])
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+
+    def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
+        return "%s(0.0, %s)" % (printer._module_format("numpy.maximum"), printer._print(self.args[0]))
+
+
+class ReLUStep(sp.Function):
+    r"""ReLU's derivative: 1 for ``x > 0``, else 0. It sees through ReLU, since
+    ``relu(x) > 0`` exactly when ``x > 0``: ``ReLUStep(ReLU(x)) = ReLUStep(x)``."""
+
+    is_real = True
+
+    @classmethod
+    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
+        if isinstance(arg, ReLU):
+            return cls(arg.args[0])
+        if arg.is_extended_positive:
+            return sp.S.One
+        if arg.is_extended_nonpositive:
+            return sp.S.Zero
+        return None
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return r"\left[%s > 0\right]" % printer._print(self.args[0])
+
+    def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
+        return "%s(%s, 0.0)" % (printer._module_format("numpy.heaviside"), printer._print(self.args[0]))
+
+
+class LeakyReLU(sp.Function):
+    r"""``x`` for ``x > 0``, else ``x/100``."""
+
+    is_real = True
+
+    @classmethod
+    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
+        if arg.is_extended_positive:
+            return arg
+        if arg.is_extended_nonpositive:
+            return LEAKY_SLOPE * arg
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return LeakyStep(self.args[0])
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return r"\operatorname{leaky}\left(%s\right)" % printer._print(self.args[0])
+
+    def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
+        a = printer._print(self.args[0])
+        return "%s(%s > 0, %s, %s*%s)" % (
+            printer._module_format("numpy.where"), a, a, printer._print(LEAKY_SLOPE), a,
+        )
+
+
+class LeakyStep(sp.Function):
+    r"""Leaky ReLU's derivative: 1 for ``x > 0``, else ``1/100``; sees through LeakyReLU."""
+
+    is_real = True
+
+    @classmethod
+    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
+        if isinstance(arg, LeakyReLU):
+            return cls(arg.args[0])
+        if arg.is_extended_positive:
+            return sp.S.One
+        if arg.is_extended_nonpositive:
+            return LEAKY_SLOPE
+        return None
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return r"\operatorname{leaky}'\left(%s\right)" % printer._print(self.args[0])
+
+    def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
+        a = printer._print(self.args[0])
+        return "%s(%s > 0, 1.0, %s)" % (
+            printer._module_format("numpy.where"), a, printer._print(LEAKY_SLOPE),
+        )
+
+
+@dataclass(frozen=True)
+class Activation:
+    r"""An activation ``f`` with its derivative.
+
+    **Fields:**
+
+    - ``name``: the name used on the command line and in reports.
+    - ``expr``: ``f(x)`` in the real symbol :data:`~symbolic_bp.parsing.X`.
+    - ``derivative_expr``: ``f'(x)``.
+    - ``output_derivative_expr``: ``g(y)`` with ``g(f(x)) = f'(x)``, or ``None`` when the
+      derivative cannot be written through the output.
+    - ``is_generic``: ``True`` for an undefined function (no numeric form).
+    - ``unit_interval``: outputs lie in ``(0, 1)`` (needed by the cross-entropy loss).
+    """
+
+    name: str
+    expr: sp.Expr = field(compare=False)
+    derivative_expr: sp.Expr = field(compare=False)
+    output_derivative_expr: sp.Expr | None = field(default=None, compare=False)
+    is_generic: bool = False
+    description: str = ""
+    unit_interval: bool = False
+
+    def __call__(self, z: sp.Expr) -> sp.Expr:
+        """``f(z)``."""
+        return self.expr.xreplace({X: z})
+
+    def derivative(self, z: sp.Expr) -> sp.Expr:
+        """``f'(z)``."""
+        return self.derivative_expr.xreplace({X: z})
+
+    def derivative_from_output(self, y: sp.Expr) -> sp.Expr:
+        """``g(y)``, the derivative written through the output ``y = f(e)``.
+
+        **Raises:** :class:`InputError` when this activation has no such form.
+        """
+        if self.output_derivative_expr is None:
+            raise InputError(
+                f"activation {self.name!r} has no derivative written through its output; "
+                "use sigmoid, tanh, relu, leaky_relu, identity or softplus"
+            )
+        return self.output_derivative_expr.xreplace({Y: y})
+
+    def linearized(self) -> Activation:
+        """The activation of the condition "``f'`` is identically 1" (a linear layer)."""
+        if self.is_generic:
+            return _generic_unit(self.name)
+        return ACTIVATIONS["identity"]
+
+
+def _make(
+    name: str, expr: sp.Expr, through_output: sp.Expr | None, description: str, unit: bool = False
+) -> Activation:
+    return Activation(name, expr, sp.diff(expr, X), through_output, False, description, unit)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        _make("sigmoid", 1 / (1 + sp.exp(-X)), Y * (1 - Y), "logistic sigmoid 1/(1+exp(-x))", True),
+        _make("tanh", sp.tanh(X), 1 - Y**2, "hyperbolic tangent"),
+        _make("relu", ReLU(X), ReLUStep(Y), "max(0, x), with relu'(0) = 0"),
+        _make("leaky_relu", LeakyReLU(X), LeakyStep(Y), "x for x > 0, else x/100"),
+        _make("identity", X, sp.S.One, "f(x) = x"),
+        _make("softplus", sp.log(1 + sp.exp(X)), 1 - sp.exp(-Y), "log(1 + exp(x))"),
+    )
+}
+
+
+@cache
+def _generic_functions(layer: int) -> tuple[type[sp.Function], type[sp.Function]]:
+    """The undefined function ``f_l`` and its derivative ``f_l'`` (cached: one class per layer,
+    so expressions built at different times compare equal)."""
+    def latex_f(self: sp.Function, printer: sp.printing.latex.LatexPrinter) -> str:
+        return r"f_{%d}\left(%s\right)" % (layer, printer._print(self.args[0]))
+
+    def latex_p(self: sp.Function, printer: sp.printing.latex.LatexPrinter) -> str:
+        return r"f_{%d}'\left(%s\right)" % (layer, printer._print(self.args[0]))
+
+    prime = type(f"f_{layer}'", (sp.Function,), {"_latex": latex_p})
+
+    def fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
+        return prime(self.args[0])
+
+    func = type(f"f_{layer}", (sp.Function,), {"fdiff": fdiff, "_latex": latex_f})
+    return func, prime
+
+
+@cache
+def generic(layer: int) -> Activation:
+    """The undefined activation ``f_l`` of layer ``layer`` (derivative ``f_l'``)."""
+    func, prime = _generic_functions(layer)
+    return Activation(
+        f"f_{layer}", func(X), prime(X), None, True, f"an arbitrary differentiable f_{layer}", True
+    )
+
+
+@cache
+def _generic_unit(name: str) -> Activation:
+    layer = int(name.split("_")[1])
+    func = type(f"f_{layer}", (sp.Function,), {"fdiff": lambda self, argindex=1: sp.S.One})
+    return Activation(name, func(X), sp.S.One, sp.S.One, True, f"any {name} with {name}' = 1", True)
+
+
+def custom(text: str) -> Activation:
+    """An activation from a user expression in ``x``, parsed safely.
+
+    >>> custom("x**3/3 + x").derivative(X)
+    x**2 + 1
+    """
+    expr = parse_expression(text)
+    return _make(text.strip(), expr, None, f"custom f(x) = {text.strip()}")
+
+
+def get_activation(name: str) -> Activation:
+    """The built-in activation called ``name`` (not ``generic``, which is per layer)."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise InputError(
+            f"unknown activation {name!r}; valid: {', '.join(ACTIVATION_NAMES)} "
+            "or an expression in x such as 'x**3/3 + x'"
+        ) from None
+
+
+ACTIVATION_NAMES = (*ACTIVATIONS, "generic")
+
+
+def parse_activation(text: str, layer: int) -> Activation:
+    """One activation from the command line: a name, ``generic``, or an expression in ``x``."""
+    text = text.strip()
+    if text == "generic":
+        return generic(layer)
+    if text.isidentifier() and text != "x":
+        return get_activation(text)
+    return custom(text)

@@ -1,0 +1,79 @@
+"""Small exact-algebra helpers shared by the prover and the renderers.
+
+Every test here is *sound*: :func:`is_zero` answers ``True`` only when SymPy has reduced the
+expression to exactly 0, and ``False`` means "not shown", never "proven non-zero".
+
+>>> e = sp.Symbol("e", real=True)
+>>> s = 1 / (1 + sp.exp(-e))
+>>> is_zero(s * (1 - s) - sp.diff(s, e))
+True
+>>> is_zero(s - sp.Rational(1, 2))
+False
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = ["is_zero", "ZERO_TEST_OPS", "size", "nonzero_number", "tidy"]
+
+#: expressions larger than this (in ``count_ops``) only get the cheap tests
+ZERO_TEST_OPS = 400
+
+
+def size(expr: sp.Expr) -> int:
+    """A cheap size measure (number of nodes of the expression tree)."""
+    return sum(1 for _ in sp.preorder_traversal(expr))
+
+
+def is_zero(expr: sp.Expr, budget: int = ZERO_TEST_OPS) -> bool:
+    """``True`` if ``expr`` reduces to exactly 0 by expansion or rational cancellation.
+
+    Tries, cheapest first: the expression itself, :func:`sympy.expand`, then (when the
+    expression has at most ``budget`` operations) :func:`sympy.cancel` of
+    :func:`sympy.together`. Never calls :func:`sympy.simplify`.
+    """
+    expr = sp.sympify(expr)
+    if expr == 0:
+        return True
+    if sp.expand(expr) == 0:
+        return True
+    if sp.count_ops(expr) <= budget:
+        try:
+            return sp.cancel(sp.together(expr)) == 0
+        except sp.PolynomialError:
+            return False
+    return False
+
+
+def nonzero_number(value: sp.Expr, digits: int = 30) -> bool:
+    """``True`` when the exact constant ``value`` is provably not 0.
+
+    Rationals are compared exactly; other constants (``exp(1/3)`` and the like) are evaluated
+    by :meth:`sympy.Expr.evalf` with ``strict=True``, which raises instead of returning a
+    result with fewer than ``digits`` correct digits, so a non-zero result is certain.
+    """
+    value = sp.sympify(value)
+    if value.is_Rational:
+        return value != 0
+    try:
+        approx = value.evalf(digits, strict=True)
+    except (sp.core.evalf.PrecisionExhausted, ValueError, TypeError):
+        return False
+    return bool(approx.is_number and approx != 0 and approx.is_comparable)
+
+
+def tidy(expr: sp.Expr, group: set[sp.Symbol] | frozenset = frozenset(), budget: int = 300) -> sp.Expr:
+    """A readable form of a small expression: the shortest of itself, :func:`sympy.factor`, and
+    the expansion collected in the ``group`` symbols with factored coefficients."""
+    if sp.count_ops(expr) > budget:
+        return expr
+    candidates = [expr]
+    try:
+        candidates.append(sp.factor(expr))
+        present = sorted(expr.free_symbols & set(group), key=sp.default_sort_key)
+        if present:
+            candidates.append(sp.factor_terms(sp.collect(sp.expand(expr), present, func=sp.factor)))
+    except sp.PolynomialError:
+        pass
+    return min(candidates, key=lambda c: (sp.count_ops(c), len(sp.sstr(c)), sp.sstr(c)))

@@ -1,0 +1,210 @@
+"""The ``symbolic-bp`` command (also ``python -m symbolic_bp``).
+
+Exit codes: 0 proven equal (or a command succeeded), 1 proven different, 2 bad input,
+3 unknown (a limit was hit). Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from . import __version__
+from .conventions import CONVENTIONS, get_convention
+from .derive import derive
+from .errors import InputError, SymbolicBPError
+from .network import AGH_SIZES, Network, parse_layers
+from .numeric import compile_rules, require_concrete
+from .parsing import parse_number_list
+from .prove import Limits, prove
+from .render import report_text
+
+__all__ = ["main", "build_parser"]
+
+DEFAULT_CONVENTIONS = "error_at_update,delta"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(message)
+
+
+def _network_options(parser: argparse.ArgumentParser, activation: str) -> None:
+    group = parser.add_argument_group("network")
+    group.add_argument(
+        "--layers", default=",".join(map(str, AGH_SIZES)), metavar="N0,N1,...",
+        help="widths, input first (default: the AGH tutorial's %(default)s)",
+    )
+    group.add_argument(
+        "--activation", default=activation, metavar="NAME[,NAME...]",
+        help="one activation for all layers or one per layer 1..L: sigmoid, tanh, relu, "
+        "leaky_relu, identity, softplus, generic, or an expression in x (default: %(default)s)",
+    )
+    group.add_argument(
+        "--loss", default="half_sse", choices=None, metavar="LOSS",
+        help="half_sse, sse or cross_entropy (default: %(default)s)",
+    )
+    group.add_argument(
+        "--bias", action=argparse.BooleanOptionalAction, default=False,
+        help="biases on every neuron (default: no bias, as in the AGH tutorial)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = _Parser(
+        prog="symbolic-bp",
+        description="Derive, compare and prove backpropagation update rules with SymPy.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "prove", help="prove whether two conventions give the same updates",
+        description="Prove whether two conventions give the same update for every parameter. "
+        "Exit 0: equal; 1: different; 2: bad input; 3: unknown.",
+    )
+    _network_options(p, "generic")
+    p.add_argument(
+        "--conventions", default=DEFAULT_CONVENTIONS, metavar="A,B",
+        help=f"two of: {', '.join(CONVENTIONS)} (default: %(default)s)",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--timeout", type=float, default=Limits().timeout, metavar="SECONDS",
+        help="give up (verdict unknown, exit 3) after this long (default: %(default)s)",
+    )
+    p.add_argument(
+        "--no-conditions", action="store_true",
+        help="do not search for a condition under which differing rules agree",
+    )
+
+    s = sub.add_parser(
+        "step", help="one numeric update step from the derived rules",
+        description="Apply one update of the chosen convention to parameters read from JSON.",
+    )
+    _network_options(s, "sigmoid")
+    s.add_argument("--convention", default="delta", metavar="NAME",
+                   help="a convention (default: %(default)s)")
+    s.add_argument("--params", required=True, metavar="FILE.json",
+                   help="parameters by name, e.g. {\"w1_1_1\": 0.15, ...}")
+    s.add_argument("--input", required=True, metavar="X1,X2,...", help="input values")
+    s.add_argument("--target", required=True, metavar="T1,...", help="target values")
+    s.add_argument("--lr", default="0.5", metavar="ETA", help="learning rate (default: 0.5)")
+    s.add_argument("--json", action="store_true", help="print loss and parameters as JSON")
+    return parser
+
+
+def _network(args: argparse.Namespace) -> Network:
+    return Network.build(parse_layers(args.layers), args.activation, args.loss, args.bias)
+
+
+def _two_conventions(text: str) -> tuple[str, str]:
+    names = [n.strip() for n in text.split(",")]
+    if len(names) != 2 or not all(names):
+        raise InputError(f"--conventions needs exactly two names separated by a comma, got {text!r}")
+    for n in names:
+        get_convention(n)
+    return names[0], names[1]
+
+
+def _cmd_prove(args: argparse.Namespace) -> int:
+    a, b = _two_conventions(args.conventions)
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
+    net = _network(args)
+    report = prove(net, a, b, Limits(timeout=args.timeout), conditions=not args.no_conditions)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report_text(report))
+    return report.exit_code
+
+
+def _read_params(path: str, net: Network) -> dict[str, float]:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"--params: file {path!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--params: cannot read {path!r}: {exc}") from None
+
+    def bad_constant(name: str) -> NoReturn:
+        raise InputError(f"--params: {path!r} contains {name}, which is not a finite number")
+
+    try:
+        data = json.loads(text, parse_constant=bad_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--params: {path!r} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"--params: {path!r} must hold a JSON object keyed by parameter name")
+    names = net.parameter_names()
+    missing = [n for n in names if n not in data]
+    extra = sorted(k for k in data if k not in set(names))
+    if extra:
+        raise InputError(
+            f"--params: unknown parameter {extra[0]!r} in {path!r} for network "
+            f"{'-'.join(map(str, net.sizes))} ({'with' if net.bias else 'no'} biases); "
+            f"expected names like {names[0]}"
+        )
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise InputError(f"--params: {path!r} is missing {len(missing)} parameter(s): {shown}")
+    values = {}
+    for n in names:
+        v = data[n]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise InputError(f"--params: {n} = {v!r} in {path!r} is not a number")
+        if not math.isfinite(v):
+            raise InputError(f"--params: {n} = {v!r} in {path!r} is not finite")
+        values[n] = float(v)
+    return values
+
+
+def _cmd_step(args: argparse.Namespace) -> int:
+    conv = get_convention(args.convention)
+    net = _network(args)
+    require_concrete(net, "step")
+    x = parse_number_list(args.input, "--input")
+    t = parse_number_list(args.target, "--target")
+    (lr,) = parse_number_list(args.lr, "--lr")
+    values = _read_params(args.params, net)
+    step = compile_rules(derive(net, conv))
+    loss, new = step(values, x, t, lr)
+    if not (math.isfinite(loss) and all(math.isfinite(v) for v in new.values())):
+        raise InputError("step: the result is not finite (overflow); use smaller inputs or weights")
+    if args.json:
+        print(json.dumps({"loss": loss, "params": new, "convention": conv.name}, indent=2))
+    else:
+        print(f"convention {conv.name}, network {net.describe()}")
+        print(f"loss before the step: {loss!r}")
+        width = max(len(n) for n in new)
+        for n, v in new.items():
+            print(f"  {n:<{width}}  {values[n]!r:>22} -> {v!r}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        handler = {"prove": _cmd_prove, "step": _cmd_step}[args.command]
+        return handler(args)
+    except SymbolicBPError as exc:
+        print(f"symbolic-bp: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symbolic-bp: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,389 @@
+r"""Backpropagation conventions: one object per recipe, and a registry by name.
+
+A convention says how to compute, layer by layer from the output down,
+
+- the *output signal* of neuron ``j`` of the output layer ``L``,
+- the *signal sent back* to neuron ``j`` of layer ``l`` from the signals of layer ``l + 1``,
+- the *update* ``Delta p`` of every weight and bias of layer ``l`` from the signals of layer ``l``.
+
+Signals of layer ``l + 1`` reach a convention as symbols (``d3_1``, ``r2_2``, ...); the
+derivation engine (:mod:`symbolic_bp.derive`) never names a convention, and a convention never
+names an activation: it asks the network for ``f_l'(e^l_j)`` or ``g(y^l_j)``.
+
+Built in (see the design's table):
+
+========================== =====================================================================
+``gradient``               ``Delta p = -eta dE/dp`` by SymPy's differentiation (reverse-mode chain
+                           rule over the network graph, with SymPy's own local derivatives)
+``delta``                  ``d^L = -dE/de^L``, ``d^l_j = (sum_k w^{l+1}_{kj} d^{l+1}_k) f_l'(e^l_j)``,
+                           ``Delta w^l_{ji} = eta d^l_j y^{l-1}_i`` (Machine Learning Mastery)
+``error_at_update``        ``r^L = -dE/dy^L``, ``r^l_j = sum_k w^{l+1}_{kj} r^{l+1}_k``,
+                           ``Delta w^l_{ji} = eta r^l_j f_l'(e^l_j) y^{l-1}_i`` (AGH Krakow)
+``error_at_update_consistent`` as ``error_at_update`` but
+                           ``r^l_j = sum_k w^{l+1}_{kj} r^{l+1}_k f_{l+1}'(e^{l+1}_k)``
+``output_derivative``      ``delta`` with ``f'(e)`` written through the output ``g(y)``
+``matrix``                 ``D^l = (W^{l+1})^T D^{l+1} (.) f_l'(e^l)``, ``Delta W^l = eta D^l (y^{l-1})^T``
+``inplace``                ``delta``, but layer ``l+1``'s weights are updated before its deltas are
+                           sent back (a common bug)
+``delta_flipped``          ``delta`` with ``error = output - target`` and ``w -= eta delta input``
+``error_at_update_flipped`` ``error_at_update`` with ``error = output - target`` and ``w -= ...``
+========================== =====================================================================
+
+Define your own by subclassing and registering it:
+
+>>> class Halved(Delta):
+...     '''A (wrong) textbook recipe: halves the signal sent back.'''
+...     name = "halved"
+...     def hidden_signal(self, net, l, j, upstream):
+...         return super().hidden_signal(net, l, j, upstream) / 2
+>>> _ = register(Halved(), replace=True)
+>>> get_convention("halved").name
+'halved'
+>>> _ = unregister("halved")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sympy as sp
+
+from .errors import InputError
+from .network import Network
+
+__all__ = [
+    "Convention",
+    "Gradient",
+    "Delta",
+    "ErrorAtUpdate",
+    "ErrorAtUpdateConsistent",
+    "OutputDerivative",
+    "Matrix",
+    "InPlace",
+    "FlippedSign",
+    "CONVENTIONS",
+    "register",
+    "unregister",
+    "get_convention",
+]
+
+
+class Convention:
+    """Base class of a backpropagation recipe.
+
+    Subclasses set ``name``, ``letter`` (the signal's letter: ``d``, ``r``, ...) and
+    ``description`` and override :meth:`output_signal`, :meth:`hidden_signal` and
+    :meth:`update` (or :meth:`weight_update` and :meth:`bias_update`), or the two per-layer
+    methods for a recipe written with matrices. ``upstream`` maps ``k = 1..n_{l+1}`` to the symbol of the
+    signal of neuron ``k`` of layer ``l + 1``.
+    """
+
+    name: str = "convention"
+    letter: str = "s"
+    description: str = ""
+
+    # -- per-neuron recipe ---------------------------------------------------------------
+    def output_signal(self, net: Network, j: int) -> sp.Expr:
+        """The signal of output neuron ``j``."""
+        raise NotImplementedError
+
+    def hidden_signal(
+        self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
+    ) -> sp.Expr:
+        """The signal of neuron ``j`` of hidden layer ``l`` from ``upstream`` (layer ``l+1``)."""
+        raise NotImplementedError
+
+    def update(self, net: Network, l: int, j: int, inp: sp.Expr, signal: sp.Expr) -> sp.Expr:
+        """The update of a parameter of neuron ``j`` of layer ``l`` whose input is ``inp``
+        (``y^{l-1}_i`` for a weight, 1 for a bias), given the neuron's signal."""
+        raise NotImplementedError
+
+    def weight_update(self, net: Network, l: int, j: int, i: int, signal: sp.Expr) -> sp.Expr:
+        """``Delta w^l_{ji}``: by default :meth:`update` with input ``y^{l-1}_i``."""
+        return self.update(net, l, j, net.y(l - 1, i), signal)
+
+    def bias_update(self, net: Network, l: int, j: int, signal: sp.Expr) -> sp.Expr:
+        """``Delta b^l_j``: by default :meth:`update` with a constant input 1."""
+        return self.update(net, l, j, sp.S.One, signal)
+
+    # -- per-layer recipe (override for matrix forms) -------------------------------------
+    def layer_signals(
+        self, net: Network, l: int, upstream: Sequence[sp.Symbol] | None
+    ) -> list[sp.Expr]:
+        """Signals of every neuron of layer ``l``; ``upstream`` is ``None`` at the output."""
+        if upstream is None:
+            return [self.output_signal(net, j) for j in net.neurons(l)]
+        up = dict(enumerate(upstream, start=1))
+        return [self.hidden_signal(net, l, j, up) for j in net.neurons(l)]
+
+    def layer_updates(
+        self, net: Network, l: int, signals: Sequence[sp.Symbol]
+    ) -> dict[sp.Symbol, sp.Expr]:
+        """``{parameter: Delta parameter}`` for layer ``l``."""
+        out: dict[sp.Symbol, sp.Expr] = {}
+        for j, s in zip(net.neurons(l), signals, strict=True):
+            for i in net.neurons(l - 1):
+                out[net.w(l, j, i)] = self.weight_update(net, l, j, i, s)
+            if net.bias:
+                out[net.b(l, j)] = self.bias_update(net, l, j, s)
+        return out
+
+    def __repr__(self) -> str:
+        return f"<convention {self.name}>"
+
+
+def minus_dloss_doutput(net: Network, j: int) -> sp.Expr:
+    r"""``-dE/dy^L_j``, by SymPy differentiation of the loss in a plain output symbol."""
+    ys = [sp.Symbol(f"y_{k}", real=True) for k in net.neurons(net.depth)]
+    loss = net.loss.total([net.t(k) for k in net.neurons(net.depth)], ys)
+    return (-sp.diff(loss, ys[j - 1])).xreplace({ys[j - 1]: net.y(net.depth, j)})
+
+
+def minus_dloss_dnet(net: Network, j: int) -> sp.Expr:
+    r"""``-dE/de^L_j``, by SymPy differentiation of the loss in the output atom, cancelled
+    locally (so that cross-entropy with a sigmoid output gives ``t - y``)."""
+    raw = -sp.diff(net.loss_local(), net.e(net.depth, j))
+    return _tidy(raw)
+
+
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    """A cheap local clean-up of one neuron's expression (never a global ``simplify``)."""
+    if sp.count_ops(expr) > 60:
+        return expr
+    candidates = [expr, sp.factor_terms(sp.cancel(expr))]
+    return min(candidates, key=sp.count_ops)
+
+
+class Gradient(Convention):
+    r"""Ground truth: ``Delta p = -eta dE/dp``.
+
+    The signal ``G^l_j = dE/de^l_j`` is obtained by the chain rule over the network's graph,
+    every factor a SymPy derivative of a local expression: ``dE/de^L_j`` of the loss,
+    ``de^{l+1}_k/de^l_j`` of the net input, ``de^l_j/dp`` of the net input. It reuses no
+    convention's formula; :func:`symbolic_bp.derive.loss_gradient` differentiates the whole
+    expanded loss instead, and the prover checks the two agree on small networks.
+    """
+
+    name = "gradient"
+    letter = "G"
+    description = "-eta dE/dp by SymPy differentiation (ground truth)"
+
+    def output_signal(self, net: Network, j: int) -> sp.Expr:
+        return sp.diff(net.loss_local(), net.e(net.depth, j))
+
+    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+        e = net.e(l, j)
+        return sp.Add(*(upstream[k] * sp.diff(net.net_input(l + 1, k), e) for k in net.neurons(l + 1)))
+
+    def weight_update(self, net: Network, l: int, j: int, i: int, signal: sp.Expr) -> sp.Expr:
+        return -net.eta * signal * sp.diff(net.net_input(l, j), net.w(l, j, i))
+
+    def bias_update(self, net: Network, l: int, j: int, signal: sp.Expr) -> sp.Expr:
+        return -net.eta * signal * sp.diff(net.net_input(l, j), net.b(l, j))
+
+
+class Delta(Convention):
+    r"""Deltas that contain the derivative (Machine Learning Mastery; Rumelhart et al. 1986).
+
+    .. math:: d^L_j = -\partial E/\partial e^L_j,\quad
+              d^l_j = \Big(\sum_k w^{l+1}_{kj} d^{l+1}_k\Big) f_l'(e^l_j),\quad
+              \Delta w^l_{ji} = \eta\, d^l_j\, y^{l-1}_i
+    """
+
+    name = "delta"
+    letter = "d"
+    description = "propagate deltas d = error * f'(e); w += eta * d * input (MLM)"
+
+    def derivative(self, net: Network, l: int, j: int) -> sp.Expr:
+        """``f_l'(e^l_j)`` as this recipe writes it."""
+        return net.fprime(l, j)
+
+    def output_signal(self, net: Network, j: int) -> sp.Expr:
+        return minus_dloss_dnet(net, j)
+
+    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+        error = sp.Add(*(net.w(l + 1, k, j) * upstream[k] for k in net.neurons(l + 1)))
+        return error * self.derivative(net, l, j)
+
+    def update(self, net: Network, l: int, j: int, inp: sp.Expr, signal: sp.Expr) -> sp.Expr:
+        return net.eta * signal * inp
+
+
+class OutputDerivative(Delta):
+    r"""``delta`` with the derivative written through the neuron's output, ``g(y)`` with
+    ``g(f(e)) = f'(e)`` (sigmoid ``y(1-y)``, tanh ``1-y^2``): the Machine Learning Mastery code's
+    ``transfer_derivative(output)``. Needs an activation that has such a ``g``."""
+
+    name = "output_derivative"
+    description = "delta with f'(e) written through the output, e.g. y(1-y)"
+
+    def derivative(self, net: Network, l: int, j: int) -> sp.Expr:
+        return net.activations[l - 1].derivative_from_output(net.y(l, j))
+
+    def output_signal(self, net: Network, j: int) -> sp.Expr:
+        return minus_dloss_doutput(net, j) * self.derivative(net, net.depth, j)
+
+
+class ErrorAtUpdate(Convention):
+    r"""Raw errors sent back; the derivative only at the update (the AGH tutorial, literally).
+
+    .. math:: r^L_j = -\partial E/\partial y^L_j,\quad
+              r^l_j = \sum_k w^{l+1}_{kj} r^{l+1}_k,\quad
+              \Delta w^l_{ji} = \eta\, r^l_j f_l'(e^l_j)\, y^{l-1}_i
+    """
+
+    name = "error_at_update"
+    letter = "r"
+    description = "propagate raw errors; w += eta * r * f'(e) * input (AGH)"
+
+    def output_signal(self, net: Network, j: int) -> sp.Expr:
+        return minus_dloss_doutput(net, j)
+
+    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+        return sp.Add(*(net.w(l + 1, k, j) * upstream[k] for k in net.neurons(l + 1)))
+
+    def update(self, net: Network, l: int, j: int, inp: sp.Expr, signal: sp.Expr) -> sp.Expr:
+        return net.eta * signal * net.fprime(l, j) * inp
+
+
+class ErrorAtUpdateConsistent(ErrorAtUpdate):
+    r"""``error_at_update`` with the upper layer's derivative applied on the way back:
+    ``r^l_j = sum_k w^{l+1}_{kj} r^{l+1}_k f_{l+1}'(e^{l+1}_k)``."""
+
+    name = "error_at_update_consistent"
+    description = "as error_at_update, but errors sent back carry the upper layer's f'(e)"
+
+    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+        return sp.Add(
+            *(net.w(l + 1, k, j) * upstream[k] * net.fprime(l + 1, k) for k in net.neurons(l + 1))
+        )
+
+
+class Matrix(Convention):
+    r"""The vectorised recipe, written with SymPy matrices:
+
+    .. math:: D^L = -\partial E/\partial y^L \odot f_L'(e^L),\quad
+              D^l = (W^{l+1})^T D^{l+1} \odot f_l'(e^l),\quad
+              \Delta W^l = \eta\, D^l (y^{l-1})^T,\quad \Delta b^l = \eta\, D^l
+    """
+
+    name = "matrix"
+    letter = "D"
+    description = "vectorised: D = (W^T D) * f'(e); dW = eta * D y^T"
+
+    @staticmethod
+    def _weights(net: Network, l: int) -> sp.Matrix:
+        return sp.Matrix(net.sizes[l], net.sizes[l - 1], lambda r, c: net.w(l, r + 1, c + 1))
+
+    @staticmethod
+    def _column(values: Sequence[sp.Expr]) -> sp.Matrix:
+        return sp.Matrix(len(values), 1, list(values))
+
+    def layer_signals(
+        self, net: Network, l: int, upstream: Sequence[sp.Symbol] | None
+    ) -> list[sp.Expr]:
+        fprime = self._column([net.fprime(l, j) for j in net.neurons(l)])
+        if upstream is None:
+            grad_y = self._column([minus_dloss_doutput(net, j) for j in net.neurons(l)])
+            return list(grad_y.multiply_elementwise(fprime))
+        back = self._weights(net, l + 1).T * self._column(upstream)
+        return list(back.multiply_elementwise(fprime))
+
+    def layer_updates(
+        self, net: Network, l: int, signals: Sequence[sp.Symbol]
+    ) -> dict[sp.Symbol, sp.Expr]:
+        D = self._column(signals)
+        y_prev = self._column([net.y(l - 1, i) for i in net.neurons(l - 1)])
+        dW = net.eta * D * y_prev.T
+        out: dict[sp.Symbol, sp.Expr] = {}
+        for j in net.neurons(l):
+            for i in net.neurons(l - 1):
+                out[net.w(l, j, i)] = dW[j - 1, i - 1]
+            if net.bias:
+                out[net.b(l, j)] = net.eta * D[j - 1]
+        return out
+
+
+class InPlace(Delta):
+    r"""A common bug: layer ``l + 1``'s weights are updated *before* its deltas are sent back,
+    ``d^l_j = (sum_k (w^{l+1}_{kj} + Delta w^{l+1}_{kj}) d^{l+1}_k) f_l'(e^l_j)``."""
+
+    name = "inplace"
+    description = "delta, but upper weights are updated before the deltas are sent back (bug)"
+
+    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+        updated = [
+            (net.w(l + 1, k, j) + self.weight_update(net, l + 1, k, j, upstream[k])) * upstream[k]
+            for k in net.neurons(l + 1)
+        ]
+        return sp.Add(*updated) * self.derivative(net, l, j)
+
+
+class FlippedSign(Convention):
+    """The sign variant of a recipe: ``error = output - target`` (every signal negated) and
+    ``w -= ...`` (every update negated). Its hidden recurrence is the base recipe's."""
+
+    def __init__(self, base: Convention, name: str | None = None) -> None:
+        self.base = base
+        self.name = name or f"{base.name}_flipped"
+        self.letter = base.letter
+        self.description = f"{base.name} with error = output - target and w -= ..."
+
+    def layer_signals(
+        self, net: Network, l: int, upstream: Sequence[sp.Symbol] | None
+    ) -> list[sp.Expr]:
+        signals = self.base.layer_signals(net, l, upstream)
+        return [-s for s in signals] if upstream is None else signals
+
+    def layer_updates(
+        self, net: Network, l: int, signals: Sequence[sp.Symbol]
+    ) -> dict[sp.Symbol, sp.Expr]:
+        return {p: -u for p, u in self.base.layer_updates(net, l, signals).items()}
+
+
+CONVENTIONS: dict[str, Convention] = {}
+
+
+def register(convention: Convention, *, replace: bool = False) -> Convention:
+    """Add ``convention`` to the registry under ``convention.name`` and return it.
+
+    **Raises:** :class:`InputError` if the name is taken (unless ``replace``) or malformed.
+    """
+    name = convention.name
+    if not name.isidentifier():
+        raise InputError(f"convention name {name!r} must be an identifier such as my_book")
+    if name in CONVENTIONS and not replace:
+        raise InputError(f"convention {name!r} is already registered (pass replace=True)")
+    CONVENTIONS[name] = convention
+    return convention
+
+
+def unregister(name: str) -> Convention:
+    """Remove and return the convention called ``name``."""
+    return CONVENTIONS.pop(get_convention(name).name)
+
+
+def get_convention(name: str | Convention) -> Convention:
+    """The registered convention called ``name``; an unknown name lists the valid ones."""
+    if isinstance(name, Convention):
+        return name
+    try:
+        return CONVENTIONS[name]
+    except KeyError:
+        raise InputError(
+            f"unknown convention {name!r}; valid: {', '.join(CONVENTIONS)}"
+        ) from None
+
+
+for _c in (
+    Gradient(),
+    Delta(),
+    ErrorAtUpdate(),
+    ErrorAtUpdateConsistent(),
+    OutputDerivative(),
+    Matrix(),
+    InPlace(),
+    FlippedSign(Delta()),
+    FlippedSign(ErrorAtUpdate()),
+):
+    register(_c)

@@ -1,0 +1,66 @@
+r"""Loss functions ``E(t, y)`` of the output layer, summed over output neurons.
+
+- ``half_sse``: :math:`E = \tfrac12 \sum_j (t_j - y^L_j)^2` (the default; the AGH tutorial's)
+- ``sse``: :math:`E = \sum_j (t_j - y^L_j)^2`
+- ``cross_entropy``: binary, :math:`E = -\sum_j t_j \log y^L_j + (1 - t_j) \log(1 - y^L_j)`,
+  for outputs in ``(0, 1)`` (sigmoid or generic output layer)
+
+A convention's output signal is *derived* from the loss by differentiation, never looked up.
+
+>>> LOSSES["half_sse"].term(sp.Symbol("t"), sp.Symbol("y"))
+(t - y)**2/2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .errors import InputError
+
+__all__ = ["Loss", "LOSSES", "get_loss"]
+
+_T, _Y = sp.symbols("t y", real=True)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A per-sample loss, the sum of ``term(t_j, y_j)`` over the output neurons."""
+
+    name: str
+    term_expr: sp.Expr = field(compare=False)
+    description: str = ""
+    needs_unit_interval: bool = False
+
+    def term(self, t: sp.Expr, y: sp.Expr) -> sp.Expr:
+        """The loss of one output neuron with target ``t`` and output ``y``."""
+        return self.term_expr.xreplace({_T: t, _Y: y})
+
+    def total(self, targets: Sequence[sp.Expr], outputs: Sequence[sp.Expr]) -> sp.Expr:
+        """``E = sum_j term(t_j, y_j)``."""
+        return sp.Add(*(self.term(t, y) for t, y in zip(targets, outputs, strict=True)))
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("half_sse", (_T - _Y) ** 2 / 2, "1/2 sum (t - y)^2"),
+        Loss("sse", (_T - _Y) ** 2, "sum (t - y)^2"),
+        Loss(
+            "cross_entropy",
+            -(_T * sp.log(_Y) + (1 - _T) * sp.log(1 - _Y)),
+            "binary cross-entropy -sum t log y + (1 - t) log(1 - y)",
+            needs_unit_interval=True,
+        ),
+    )
+}
+
+
+def get_loss(name: str) -> Loss:
+    """The loss called ``name``; an unknown name lists the valid ones."""
+    try:
+        return LOSSES[name]
+    except KeyError:
+        raise InputError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}") from None

@@ -1,0 +1,299 @@
+r"""Symbolic multilayer networks in the design's notation.
+
+Layers ``l = 0..L``; layer ``l`` has ``n_l`` neurons; ``y^0_i = x_i``. For ``l >= 1``
+
+.. math::  e^l_j = \sum_i w^l_{ji}\, y^{l-1}_i + b^l_j, \qquad y^l_j = f_l(e^l_j).
+
+Expressions are kept *structured*: the net input of neuron ``j`` of layer ``l`` is an atom, the
+real symbol ``e{l}_{j}``, and ``y^l_j`` is ``f_l(e{l}_{j})``. :meth:`Network.expand` substitutes
+the forward pass to get expressions in the inputs, weights and biases alone.
+
+>>> net = Network.build([2, 3, 2, 1])
+>>> net.net_input(2, 1)
+w2_1_1*f_1(e1_1) + w2_1_2*f_1(e1_2) + w2_1_3*f_1(e1_3)
+>>> [p.name for p in net.parameters()][:4]
+['w1_1_1', 'w1_1_2', 'w1_2_1', 'w1_2_2']
+>>> net.parameter_count
+14
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy as sp
+
+from .activations import Activation, generic, parse_activation
+from .errors import InputError
+from .losses import Loss, get_loss
+from .parsing import split_top_level
+
+__all__ = ["Network", "AGH_SIZES", "MAX_PARAMETERS", "MAX_WIDTH", "parse_layers"]
+
+AGH_SIZES = (2, 3, 2, 1)
+MAX_WIDTH = 100_000
+MAX_LAYERS = 64
+MAX_PARAMETERS = 5_000_000
+
+_PARAM_RE = re.compile(r"^(?:w(\d+)_(\d+)_(\d+)|b(\d+)_(\d+))$")
+
+
+def _real(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    """Parse ``--layers 2,3,2,1`` (input width first).
+
+    >>> parse_layers("2, 3,1")
+    (2, 3, 1)
+    """
+    parts = [p.strip() for p in str(text).split(",")]
+    sizes = []
+    for part in parts:
+        if not part.isdigit():
+            raise InputError(
+                f"--layers: {part!r} is not a positive whole number in {text!r} "
+                "(expected e.g. 2,3,2,1: input width first)"
+            )
+        sizes.append(int(part))
+    return tuple(sizes)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A fully connected network, symbolically.
+
+    **Fields:** ``sizes`` (``n_0, ..., n_L``), ``activations`` (one per layer ``1..L``), ``loss``,
+    ``bias`` (biases on or off). Build one with :meth:`build`, which validates its input.
+    """
+
+    sizes: tuple[int, ...]
+    activations: tuple[Activation, ...]
+    loss: Loss
+    bias: bool = False
+    _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    @classmethod
+    def build(
+        cls,
+        sizes: Sequence[int] = AGH_SIZES,
+        activation: str | Activation | Sequence[str | Activation] = "generic",
+        loss: str | Loss = "half_sse",
+        bias: bool = False,
+    ) -> Network:
+        """Validate and build a network.
+
+        **Arguments:**
+
+        - ``sizes``: widths ``n_0, ..., n_L`` (at least an input and one layer).
+        - ``activation``: one name/expression/:class:`Activation` for every layer, a
+          comma-separated text, or a sequence with one per layer ``1..L``. ``"generic"`` gives an
+          undefined function ``f_l`` per layer.
+        - ``loss``: ``"half_sse"``, ``"sse"``, ``"cross_entropy"`` or a :class:`Loss`.
+        - ``bias``: add a bias ``b{l}_{j}`` to every neuron.
+
+        >>> Network.build([2, 2, 1], "sigmoid,identity", bias=True).describe()
+        '2-2-1, activations sigmoid,identity, loss half_sse, with biases'
+        """
+        sizes = tuple(sizes)
+        for n in sizes:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise InputError(f"layer width {n!r} in {list(sizes)} must be a positive integer")
+            if n > MAX_WIDTH:
+                raise InputError(f"layer width {n} is larger than the limit {MAX_WIDTH}")
+        if len(sizes) < 2:
+            raise InputError(
+                f"layers {list(sizes)} need an input width and at least one layer, e.g. 2,3,1"
+            )
+        if len(sizes) - 1 > MAX_LAYERS:
+            raise InputError(f"{len(sizes) - 1} layers is more than the limit {MAX_LAYERS}")
+        depth = len(sizes) - 1
+        if isinstance(activation, str):
+            specs: list[str | Activation] = list(split_top_level(activation))
+            if len(specs) == 1:
+                specs = specs * depth
+        elif isinstance(activation, Activation):
+            specs = [activation] * depth
+        else:
+            specs = list(activation)
+        if len(specs) != depth:
+            raise InputError(
+                f"{len(specs)} activations given for {depth} layers; give one for all layers "
+                f"or one per layer 1..{depth}"
+            )
+        acts = tuple(
+            spec if isinstance(spec, Activation) else
+            (generic(layer) if spec == "generic" else parse_activation(spec, layer))
+            for layer, spec in enumerate(specs, start=1)
+        )
+        loss_obj = loss if isinstance(loss, Loss) else get_loss(loss)
+        if loss_obj.needs_unit_interval and not acts[-1].unit_interval:
+            raise InputError(
+                f"loss {loss_obj.name!r} needs outputs in (0, 1), but the output activation is "
+                f"{acts[-1].name!r}; use sigmoid or generic for the last layer"
+            )
+        net = cls(sizes, acts, loss_obj, bool(bias))
+        if net.parameter_count > MAX_PARAMETERS:
+            raise InputError(
+                f"network with {net.parameter_count} parameters is larger than the limit "
+                f"{MAX_PARAMETERS}"
+            )
+        return net
+
+    # -- sizes and names ---------------------------------------------------------------
+    @property
+    def depth(self) -> int:
+        """``L``, the number of layers after the input."""
+        return len(self.sizes) - 1
+
+    @property
+    def parameter_count(self) -> int:
+        """The number of weights and biases."""
+        return sum(
+            self.sizes[l] * (self.sizes[l - 1] + int(self.bias)) for l in range(1, self.depth + 1)
+        )
+
+    def describe(self) -> str:
+        """A one-line description, e.g. ``2-3-2-1, activations f_1,f_2,f_3, loss half_sse``."""
+        acts = ",".join(a.name for a in self.activations)
+        return (
+            f"{'-'.join(map(str, self.sizes))}, activations {acts}, loss {self.loss.name}, "
+            f"{'with' if self.bias else 'no'} biases"
+        )
+
+    @property
+    def is_generic(self) -> bool:
+        """Whether any layer has a generic (undefined) activation."""
+        return any(a.is_generic for a in self.activations)
+
+    def with_activations(self, activations: Sequence[Activation]) -> Network:
+        """The same network with other activations (one per layer)."""
+        return Network(self.sizes, tuple(activations), self.loss, self.bias)
+
+    # -- symbols -----------------------------------------------------------------------
+    @cached_property
+    def eta(self) -> sp.Symbol:
+        """The learning rate ``eta``."""
+        return sp.Symbol("eta", positive=True)
+
+    def x(self, i: int) -> sp.Symbol:
+        """Input ``x_i`` (1-based)."""
+        return _real(f"x_{i}")
+
+    def t(self, j: int) -> sp.Symbol:
+        """Target ``t_j`` (1-based)."""
+        return _real(f"t_{j}")
+
+    def w(self, l: int, j: int, i: int) -> sp.Symbol:
+        """Weight ``w{l}_{j}_{i}`` into neuron ``j`` of layer ``l`` from neuron ``i``."""
+        return _real(f"w{l}_{j}_{i}")
+
+    def b(self, l: int, j: int) -> sp.Symbol:
+        """Bias ``b{l}_{j}``."""
+        return _real(f"b{l}_{j}")
+
+    def e(self, l: int, j: int) -> sp.Symbol:
+        """The net-input atom ``e{l}_{j}`` (a symbol standing for ``e^l_j``)."""
+        return _real(f"e{l}_{j}")
+
+    def neurons(self, l: int) -> range:
+        """``1..n_l``."""
+        return range(1, self.sizes[l] + 1)
+
+    def y(self, l: int, j: int) -> sp.Expr:
+        """The output ``y^l_j``: ``x_j`` for ``l = 0``, else ``f_l(e{l}_{j})``."""
+        if l == 0:
+            return self.x(j)
+        return self.activations[l - 1](self.e(l, j))
+
+    def fprime(self, l: int, j: int) -> sp.Expr:
+        """``f_l'(e^l_j)``, by the activation's own derivative."""
+        return self.activations[l - 1].derivative(self.e(l, j))
+
+    def net_input(self, l: int, j: int) -> sp.Expr:
+        """``e^l_j = sum_i w^l_{ji} y^{l-1}_i (+ b^l_j)`` in the atoms of layer ``l - 1``."""
+        total = sp.Add(*(self.w(l, j, i) * self.y(l - 1, i) for i in self.neurons(l - 1)))
+        return total + self.b(l, j) if self.bias else total
+
+    def loss_local(self) -> sp.Expr:
+        """``E`` in the output atoms ``e{L}_{j}`` and the targets."""
+        L = self.depth
+        return self.loss.total(
+            [self.t(j) for j in self.neurons(L)], [self.y(L, j) for j in self.neurons(L)]
+        )
+
+    def layer_parameters(self, l: int) -> list[sp.Symbol]:
+        """The weights of layer ``l`` by neuron, each neuron's bias after its weights."""
+        out: list[sp.Symbol] = []
+        for j in self.neurons(l):
+            out.extend(self.w(l, j, i) for i in self.neurons(l - 1))
+            if self.bias:
+                out.append(self.b(l, j))
+        return out
+
+    def parameters(self) -> list[sp.Symbol]:
+        """Every parameter, layer by layer (the order of reports and JSON)."""
+        return [p for l in range(1, self.depth + 1) for p in self.layer_parameters(l)]
+
+    def parameter_names(self) -> list[str]:
+        """Names of :meth:`parameters`, e.g. ``w2_1_3``."""
+        return [p.name for p in self.parameters()]
+
+    def locate(self, name: str) -> tuple[int, int, int | None]:
+        """``(l, j, i)`` of a weight name or ``(l, j, None)`` of a bias name.
+
+        >>> Network.build([2, 3, 1]).locate("w2_1_3")
+        (2, 1, 3)
+        """
+        m = _PARAM_RE.match(name)
+        if m is None:
+            raise InputError(f"{name!r} is not a parameter name such as w2_1_3 or b1_2")
+        if m.group(1) is not None:
+            l, j, i = (int(g) for g in m.group(1, 2, 3))
+            ok = 1 <= l <= self.depth and 1 <= j <= self.sizes[l] and 1 <= i <= self.sizes[l - 1]
+            if ok:
+                return l, j, i
+        else:
+            l, j = int(m.group(4)), int(m.group(5))
+            if self.bias and 1 <= l <= self.depth and 1 <= j <= self.sizes[l]:
+                return l, j, None
+        raise InputError(f"parameter {name!r} does not exist in the network {self.describe()}")
+
+    def symbols_of_point(self) -> list[sp.Symbol]:
+        """Inputs, targets, parameters and ``eta``: the variables of a full expression."""
+        return [
+            *(self.x(i) for i in self.neurons(0)),
+            *(self.t(j) for j in self.neurons(self.depth)),
+            *self.parameters(),
+            self.eta,
+        ]
+
+    # -- expansion ---------------------------------------------------------------------
+    def forward_map(self) -> dict[sp.Symbol, sp.Expr]:
+        """``{e{l}_{j}: e^l_j}`` fully expanded in inputs and parameters (cached)."""
+        if "forward" not in self._cache:
+            mapping: dict[sp.Symbol, sp.Expr] = {}
+            for l in range(1, self.depth + 1):
+                for j in self.neurons(l):
+                    mapping[self.e(l, j)] = self.net_input(l, j).xreplace(mapping)
+            self._cache["forward"] = mapping
+        return self._cache["forward"]
+
+    def expand(self, expr: sp.Expr) -> sp.Expr:
+        """Substitute the forward pass: ``expr`` in inputs, targets and parameters alone."""
+        mapping = self.forward_map()
+        # atoms of a layer are expanded in terms of the input, so one xreplace suffices
+        return expr.xreplace(mapping)
+
+    def expanded_loss(self) -> sp.Expr:
+        """``E`` as one expression in inputs, targets and parameters."""
+        return self.expand(self.loss_local())
+
+
+def iter_layers_down(net: Network) -> Iterable[int]:
+    """``L, L-1, ..., 1``."""
+    return range(net.depth, 0, -1)

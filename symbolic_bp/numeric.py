@@ -1,0 +1,140 @@
+r"""Numbers from the symbolic rules: one update step, finite differences.
+
+:func:`compile_rules` turns structured :class:`~symbolic_bp.derive.UpdateRules` into a straight
+Python/NumPy function by printing every assignment (``e^l_j``, the loss, every signal, every
+update) with SymPy's NumPy printer, in dependency order, so one step costs what the rules cost
+and nothing is expanded.
+
+>>> from symbolic_bp.network import Network
+>>> net = Network.build([2, 2, 1], "sigmoid")
+>>> step = compile_rules(derive(net, "gradient"))
+>>> params = {name: 0.5 for name in net.parameter_names()}
+>>> loss, new = step(params, [0.05, 0.10], [0.01], 0.5)
+>>> round(loss, 6), round(new["w2_1_1"], 6)
+(0.282119, 0.430154)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+from .derive import UpdateRules, derive
+from .errors import InputError
+from .network import Network
+
+__all__ = ["compile_rules", "StepFunction", "numeric_loss", "check_numeric", "require_concrete"]
+
+StepFunction = Callable[
+    [Mapping[str, float], Sequence[float], Sequence[float], float], tuple[float, dict[str, float]]
+]
+
+
+def require_concrete(net: Network, what: str) -> None:
+    """Refuse a generic activation where numbers are needed."""
+    for l, act in enumerate(net.activations, start=1):
+        if act.is_generic:
+            raise InputError(
+                f"{what} needs concrete activations, but layer {l} is generic ({act.name} has no "
+                "numeric form); pass e.g. --activation sigmoid"
+            )
+
+
+def _program(rules: UpdateRules) -> tuple[str, list[sp.Symbol], list[sp.Symbol]]:
+    """Source of ``def _step(x, t, w, eta)`` computing the loss and every update."""
+    net = rules.network
+    assignments: list[tuple[sp.Symbol, sp.Expr]] = []
+    for l in range(1, net.depth + 1):
+        assignments += [(net.e(l, j), net.net_input(l, j)) for j in net.neurons(l)]
+    loss_sym = sp.Symbol("__loss")
+    assignments.append((loss_sym, net.loss_local()))
+    for l in range(net.depth, 0, -1):
+        assignments += list(zip(rules.signal_symbols[l], rules.signal_exprs[l], strict=True))
+    params = net.parameters()
+    update_syms = [sp.Symbol(f"__delta_{p.name}") for p in params]
+    assignments += [(u, rules.updates[p]) for u, p in zip(update_syms, params, strict=True)]
+
+    inputs = [net.x(i) for i in net.neurons(0)] + [net.t(j) for j in net.neurons(net.depth)]
+    inputs += [*params, net.eta]
+    names: dict[sp.Symbol, sp.Symbol] = {}
+    for k, s in enumerate([*inputs, *(a for a, _ in assignments)]):
+        names.setdefault(s, sp.Symbol(f"v{k}"))
+    printer = NumPyPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
+    body = [f"    {names[s].name} = {printer.doprint(e.xreplace(names))}" for s, e in assignments]
+    args = ", ".join(names[s].name for s in inputs)
+    outs = ", ".join(names[u].name for u in update_syms)
+    source = "\n".join(
+        [f"def _step({args}):", *body, f"    return {names[loss_sym].name}, [{outs}]"]
+    )
+    return source, inputs, params
+
+
+def compile_rules(rules: UpdateRules) -> StepFunction:
+    """A function ``step(params, x, t, lr) -> (loss, new_params)`` from the rules.
+
+    ``params`` maps every parameter name (``w2_1_3``, ``b1_2``) to a float; ``loss`` is the loss
+    *before* the step and ``new_params[name] = params[name] + Delta name``.
+    """
+    net = rules.network
+    require_concrete(net, "a numeric step")
+    source, _inputs, params = _program(rules)
+    namespace: dict[str, object] = {"numpy": np}
+    exec(compile(source, f"<symbolic_bp step {rules.convention.name}>", "exec"), namespace)  # noqa: S102 - code printed by SymPy from parsed trees, no user text
+    fn = namespace["_step"]
+    names = [p.name for p in params]
+
+    def step(
+        values: Mapping[str, float], x: Sequence[float], t: Sequence[float], lr: float
+    ) -> tuple[float, dict[str, float]]:
+        if len(x) != net.sizes[0]:
+            raise InputError(f"--input has {len(x)} values; the network has {net.sizes[0]} inputs")
+        if len(t) != net.sizes[-1]:
+            raise InputError(
+                f"--target has {len(t)} values; the network has {net.sizes[-1]} outputs"
+            )
+        with np.errstate(all="ignore"):
+            loss, deltas = fn(*x, *t, *(values[n] for n in names), lr)  # type: ignore[operator]
+        new = {n: float(values[n] + d) for n, d in zip(names, deltas, strict=True)}
+        return float(loss), new
+
+    return step
+
+
+def numeric_loss(net: Network) -> Callable[[Mapping[str, float], Sequence[float], Sequence[float]], float]:
+    """``E(params, x, t)`` as a float function (forward pass only), for finite differences."""
+    rules = derive(net, "gradient")
+    step = compile_rules(rules)
+
+    def loss(values: Mapping[str, float], x: Sequence[float], t: Sequence[float]) -> float:
+        return step(values, x, t, 0.0)[0]
+
+    return loss
+
+
+def check_numeric(
+    net: Network,
+    convention: str,
+    values: Mapping[str, float],
+    x: Sequence[float],
+    t: Sequence[float],
+    lr: float,
+    h: float = 1e-6,
+) -> dict[str, tuple[float, float]]:
+    """``{name: (Delta from the rules, -lr * central difference of E)}`` for every parameter."""
+    step = compile_rules(derive(net, convention))
+    loss = numeric_loss(net)
+    _, new = step(values, x, t, lr)
+    out = {}
+    for name in net.parameter_names():
+        plus, minus = dict(values), dict(values)
+        plus[name] += h
+        minus[name] -= h
+        fd = (loss(plus, x, t) - loss(minus, x, t)) / (2 * h)
+        out[name] = (new[name] - values[name], -lr * fd)
+        if not all(math.isfinite(v) for v in out[name]):
+            raise InputError(f"non-finite value for {name} at this point")
+    return out

@@ -1,0 +1,5 @@
+"""Renderers: reports and derivations as text (and, later, LaTeX, MathML, Markdown, HTML)."""
+
+from .text import report_text
+
+__all__ = ["report_text"]

@@ -1,0 +1,98 @@
+"""The readable report of ``symbolic-bp prove``: the verdict first, then layer by layer what
+agrees and what differs and why, then the counterexample and the condition."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sympy as sp
+
+from ..prove import DIFFERS, EQUAL, UNKNOWN, Report
+
+__all__ = ["report_text"]
+
+_MAX_SHOWN = 2
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def report_text(report: Report) -> str:
+    """The report as plain text (deterministic: no timings unless asked)."""
+    a, b = report.conventions
+    net = report.network
+    counts = report.counts()
+    total = len(report.parameters)
+    lines: list[str] = []
+    if report.equivalent is True:
+        lines.append(f"EQUAL: {a} and {b} give the same update for all {total} parameters (proven).")
+    elif report.equivalent is False:
+        lines.append(
+            f"DIFFERENT: {a} and {b} differ for {counts[DIFFERS]} of {total} parameters "
+            f"(proven by an exact counterexample); {counts[EQUAL]} equal"
+            + (f", {counts[UNKNOWN]} unknown." if counts[UNKNOWN] else ".")
+        )
+    else:
+        lines.append(
+            f"UNKNOWN: {counts[UNKNOWN]} of {total} parameters could be neither proven equal nor "
+            f"refuted within the limits; {counts[EQUAL]} equal."
+        )
+    generic = " (generic activations: holds for every differentiable activation)" if net.is_generic else ""
+    lines.append(f"Network: {net.describe()}{generic}.")
+    lines.append("")
+    by_layer: dict[int, list] = defaultdict(list)
+    for r in report.parameters:
+        by_layer[r.layer].append(r)
+    rel_by_layer: dict[int, list] = defaultdict(list)
+    for rel in report.relations:
+        rel_by_layer[rel.layer].append(rel)
+    for l in range(net.depth, 0, -1):
+        rs = by_layer[l]
+        role = "output layer" if l == net.depth else "hidden layer"
+        status = {r.status for r in rs}
+        verdict = (
+            "equal" if status == {EQUAL} else
+            "differ" if status == {DIFFERS} else
+            ", ".join(f"{sum(r.status == s for r in rs)} {s}" for s in (EQUAL, DIFFERS, UNKNOWN)
+                      if any(r.status == s for r in rs))
+        )
+        lines.append(f"Layer {l} ({role}, {_plural(len(rs), 'parameter')}): {verdict}.")
+        rels = rel_by_layer[l]
+        if rels:
+            shown = "; ".join(str(r) for r in rels[:_MAX_SHOWN])
+            more = f" (and {len(rels) - _MAX_SHOWN} more)" if len(rels) > _MAX_SHOWN else ""
+            lines.append(f"  signals: {shown}{more}")
+        elif l < net.depth or status != {EQUAL}:
+            lines.append("  signals: no proportional relation; compared through the layer above")
+        differing = [r for r in rs if r.status != EQUAL and r.difference is not None]
+        for r in differing[:_MAX_SHOWN]:
+            lines.append(f"  {r.name}: {b} - {a} = {sp.sstr(r.difference)}")
+            if r.ratio is not None:
+                lines.append(f"  {r.name}: {b} / {a} = {sp.sstr(r.ratio)}")
+        if len(differing) > _MAX_SHOWN:
+            lines.append(f"  ... and {len(differing) - _MAX_SHOWN} more parameters of this layer")
+    ce = report.counterexample
+    if ce is not None:
+        lines.append("")
+        lines.append(f"Counterexample for {ce.parameter} (exact):")
+        if ce.activations:
+            acts = ", ".join(f"{k}(x) = {v}" for k, v in ce.activations.items())
+            lines.append(f"  activations: {acts}")
+        lines.append("  point: " + ", ".join(f"{k} = {v}" for k, v in ce.point.items()))
+        for name, value in ce.values.items():
+            approx = sp.N(value, 10)
+            exact = sp.sstr(value)
+            shown = exact if len(exact) <= 60 else "(exact form omitted)"
+            lines.append(f"  {name}: Delta {ce.parameter} = {shown} ~ {approx}")
+    if report.equivalent is False:
+        lines.append("")
+        if report.conditions:
+            lines.append("They agree (proven) when:")
+            lines.extend(f"  - {c}" for c in report.conditions)
+        else:
+            lines.append("No condition of the form 'some layers linear' makes them agree.")
+    if report.notes:
+        lines.append("")
+        lines.extend(f"Note: {n}" for n in report.notes)
+    return "\n".join(lines)
