@@ -67,7 +67,10 @@ class ReLU(sp.Function):
         return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
 
     def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
-        return "%s(0.0, %s)" % (printer._module_format("numpy.maximum"), printer._print(self.args[0]))
+        return "%s(0.0, %s)" % (
+            printer._module_format("numpy.maximum"),
+            printer._print(self.args[0]),
+        )
 
 
 class ReLUStep(sp.Function):
@@ -90,7 +93,10 @@ class ReLUStep(sp.Function):
         return r"\left[%s > 0\right]" % printer._print(self.args[0])
 
     def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
-        return "%s(%s, 0.0)" % (printer._module_format("numpy.heaviside"), printer._print(self.args[0]))
+        return "%s(%s, 0.0)" % (
+            printer._module_format("numpy.heaviside"),
+            printer._print(self.args[0]),
+        )
 
 
 class LeakyReLU(sp.Function):
@@ -115,7 +121,11 @@ class LeakyReLU(sp.Function):
     def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
         a = printer._print(self.args[0])
         return "%s(%s > 0, %s, %s*%s)" % (
-            printer._module_format("numpy.where"), a, a, printer._print(LEAKY_SLOPE), a,
+            printer._module_format("numpy.where"),
+            a,
+            a,
+            printer._print(LEAKY_SLOPE),
+            a,
         )
 
 
@@ -140,7 +150,9 @@ class LeakyStep(sp.Function):
     def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
         a = printer._print(self.args[0])
         return "%s(%s > 0, 1.0, %s)" % (
-            printer._module_format("numpy.where"), a, printer._print(LEAKY_SLOPE),
+            printer._module_format("numpy.where"),
+            a,
+            printer._print(LEAKY_SLOPE),
         )
 
 
@@ -217,6 +229,7 @@ ACTIVATIONS: dict[str, Activation] = {
 def _generic_functions(layer: int) -> tuple[type[sp.Function], type[sp.Function]]:
     """The undefined function ``f_l`` and its derivative ``f_l'`` (cached: one class per layer,
     so expressions built at different times compare equal)."""
+
     def latex_f(self: sp.Function, printer: sp.printing.latex.LatexPrinter) -> str:
         return r"f_{%d}\left(%s\right)" % (layer, printer._print(self.args[0]))
 

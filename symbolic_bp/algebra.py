@@ -63,7 +63,9 @@ def nonzero_number(value: sp.Expr, digits: int = 30) -> bool:
     return bool(approx.is_number and approx != 0 and approx.is_comparable)
 
 
-def tidy(expr: sp.Expr, group: set[sp.Symbol] | frozenset = frozenset(), budget: int = 300) -> sp.Expr:
+def tidy(
+    expr: sp.Expr, group: set[sp.Symbol] | frozenset = frozenset(), budget: int = 300
+) -> sp.Expr:
     """A readable form of a small expression: the shortest of itself, :func:`sympy.factor`, and
     the expansion collected in the ``group`` symbols with factored coefficients."""
     if sp.count_ops(expr) > budget:

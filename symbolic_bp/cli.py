@@ -39,20 +39,29 @@ class _Parser(argparse.ArgumentParser):
 def _network_options(parser: argparse.ArgumentParser, activation: str) -> None:
     group = parser.add_argument_group("network")
     group.add_argument(
-        "--layers", default=",".join(map(str, AGH_SIZES)), metavar="N0,N1,...",
+        "--layers",
+        default=",".join(map(str, AGH_SIZES)),
+        metavar="N0,N1,...",
         help="widths, input first (default: the AGH tutorial's %(default)s)",
     )
     group.add_argument(
-        "--activation", default=activation, metavar="NAME[,NAME...]",
+        "--activation",
+        default=activation,
+        metavar="NAME[,NAME...]",
         help="one activation for all layers or one per layer 1..L: sigmoid, tanh, relu, "
         "leaky_relu, identity, softplus, generic, or an expression in x (default: %(default)s)",
     )
     group.add_argument(
-        "--loss", default="half_sse", choices=None, metavar="LOSS",
+        "--loss",
+        default="half_sse",
+        choices=None,
+        metavar="LOSS",
         help="half_sse, sse or cross_entropy (default: %(default)s)",
     )
     group.add_argument(
-        "--bias", action=argparse.BooleanOptionalAction, default=False,
+        "--bias",
+        action=argparse.BooleanOptionalAction,
+        default=False,
         help="biases on every neuron (default: no bias, as in the AGH tutorial)",
     )
 
@@ -67,34 +76,47 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser(
-        "prove", help="prove whether two conventions give the same updates",
+        "prove",
+        help="prove whether two conventions give the same updates",
         description="Prove whether two conventions give the same update for every parameter. "
         "Exit 0: equal; 1: different; 2: bad input; 3: unknown.",
     )
     _network_options(p, "generic")
     p.add_argument(
-        "--conventions", default=DEFAULT_CONVENTIONS, metavar="A,B",
+        "--conventions",
+        default=DEFAULT_CONVENTIONS,
+        metavar="A,B",
         help=f"two of: {', '.join(CONVENTIONS)} (default: %(default)s)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
-        "--timeout", type=float, default=Limits().timeout, metavar="SECONDS",
+        "--timeout",
+        type=float,
+        default=Limits().timeout,
+        metavar="SECONDS",
         help="give up (verdict unknown, exit 3) after this long (default: %(default)s)",
     )
     p.add_argument(
-        "--no-conditions", action="store_true",
+        "--no-conditions",
+        action="store_true",
         help="do not search for a condition under which differing rules agree",
     )
 
     s = sub.add_parser(
-        "step", help="one numeric update step from the derived rules",
+        "step",
+        help="one numeric update step from the derived rules",
         description="Apply one update of the chosen convention to parameters read from JSON.",
     )
     _network_options(s, "sigmoid")
-    s.add_argument("--convention", default="delta", metavar="NAME",
-                   help="a convention (default: %(default)s)")
-    s.add_argument("--params", required=True, metavar="FILE.json",
-                   help="parameters by name, e.g. {\"w1_1_1\": 0.15, ...}")
+    s.add_argument(
+        "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
+    )
+    s.add_argument(
+        "--params",
+        required=True,
+        metavar="FILE.json",
+        help='parameters by name, e.g. {"w1_1_1": 0.15, ...}',
+    )
     s.add_argument("--input", required=True, metavar="X1,X2,...", help="input values")
     s.add_argument("--target", required=True, metavar="T1,...", help="target values")
     s.add_argument("--lr", default="0.5", metavar="ETA", help="learning rate (default: 0.5)")
@@ -109,7 +131,9 @@ def _network(args: argparse.Namespace) -> Network:
 def _two_conventions(text: str) -> tuple[str, str]:
     names = [n.strip() for n in text.split(",")]
     if len(names) != 2 or not all(names):
-        raise InputError(f"--conventions needs exactly two names separated by a comma, got {text!r}")
+        raise InputError(
+            f"--conventions needs exactly two names separated by a comma, got {text!r}"
+        )
     for n in names:
         get_convention(n)
     return names[0], names[1]
@@ -143,7 +167,9 @@ def _read_params(path: str, net: Network) -> dict[str, float]:
     try:
         data = json.loads(text, parse_constant=bad_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"--params: {path!r} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise InputError(
+            f"--params: {path!r} is not valid JSON ({exc.msg} at line {exc.lineno})"
+        ) from None
     if not isinstance(data, dict):
         raise InputError(f"--params: {path!r} must hold a JSON object keyed by parameter name")
     names = net.parameter_names()
@@ -208,3 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symbolic-bp: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not an error of ours; silence the final flush
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

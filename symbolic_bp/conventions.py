@@ -10,24 +10,12 @@ Signals of layer ``l + 1`` reach a convention as symbols (``d3_1``, ``r2_2``, ..
 derivation engine (:mod:`symbolic_bp.derive`) never names a convention, and a convention never
 names an activation: it asks the network for ``f_l'(e^l_j)`` or ``g(y^l_j)``.
 
-Built in (see the design's table):
-
-========================== =====================================================================
-``gradient``               ``Delta p = -eta dE/dp`` by SymPy's differentiation (reverse-mode chain
-                           rule over the network graph, with SymPy's own local derivatives)
-``delta``                  ``d^L = -dE/de^L``, ``d^l_j = (sum_k w^{l+1}_{kj} d^{l+1}_k) f_l'(e^l_j)``,
-                           ``Delta w^l_{ji} = eta d^l_j y^{l-1}_i`` (Machine Learning Mastery)
-``error_at_update``        ``r^L = -dE/dy^L``, ``r^l_j = sum_k w^{l+1}_{kj} r^{l+1}_k``,
-                           ``Delta w^l_{ji} = eta r^l_j f_l'(e^l_j) y^{l-1}_i`` (AGH Krakow)
-``error_at_update_consistent`` as ``error_at_update`` but
-                           ``r^l_j = sum_k w^{l+1}_{kj} r^{l+1}_k f_{l+1}'(e^{l+1}_k)``
-``output_derivative``      ``delta`` with ``f'(e)`` written through the output ``g(y)``
-``matrix``                 ``D^l = (W^{l+1})^T D^{l+1} (.) f_l'(e^l)``, ``Delta W^l = eta D^l (y^{l-1})^T``
-``inplace``                ``delta``, but layer ``l+1``'s weights are updated before its deltas are
-                           sent back (a common bug)
-``delta_flipped``          ``delta`` with ``error = output - target`` and ``w -= eta delta input``
-``error_at_update_flipped`` ``error_at_update`` with ``error = output - target`` and ``w -= ...``
-========================== =====================================================================
+Built in (formulas in ``docs/conventions.md``): ``gradient`` (ground truth, by SymPy
+differentiation), ``delta`` (Machine Learning Mastery), ``error_at_update`` (AGH Krakow, literally),
+``error_at_update_consistent``, ``output_derivative`` (``f'(e)`` written through the output),
+``matrix`` (vectorised), ``inplace`` (upper weights updated before the deltas are sent back, a
+common bug), and the sign variants ``delta_flipped`` and ``error_at_update_flipped``
+("error = output - target" with ``w -= ...``).
 
 Define your own by subclassing and registering it:
 
@@ -48,6 +36,7 @@ from collections.abc import Mapping, Sequence
 
 import sympy as sp
 
+from .algebra import is_zero
 from .errors import InputError
 from .network import Network
 
@@ -74,8 +63,8 @@ class Convention:
     Subclasses set ``name``, ``letter`` (the signal's letter: ``d``, ``r``, ...) and
     ``description`` and override :meth:`output_signal`, :meth:`hidden_signal` and
     :meth:`update` (or :meth:`weight_update` and :meth:`bias_update`), or the two per-layer
-    methods for a recipe written with matrices. ``upstream`` maps ``k = 1..n_{l+1}`` to the symbol of the
-    signal of neuron ``k`` of layer ``l + 1``.
+    methods for a recipe written with matrices. ``upstream`` maps ``k = 1..n_{l+1}`` to the
+    symbol of the signal of neuron ``k`` of layer ``l + 1``.
     """
 
     name: str = "convention"
@@ -140,18 +129,35 @@ def minus_dloss_doutput(net: Network, j: int) -> sp.Expr:
 
 
 def minus_dloss_dnet(net: Network, j: int) -> sp.Expr:
-    r"""``-dE/de^L_j``, by SymPy differentiation of the loss in the output atom, cancelled
-    locally (so that cross-entropy with a sigmoid output gives ``t - y``)."""
+    r"""``-dE/de^L_j``, by SymPy differentiation of the loss in the output atom, then tidied
+    locally (so that cross-entropy with a sigmoid output comes out as ``t - y``)."""
     raw = -sp.diff(net.loss_local(), net.e(net.depth, j))
-    return _tidy(raw)
+    return _tidy_output(raw, net.t(j), net.y(net.depth, j))
 
 
-def _tidy(expr: sp.Expr) -> sp.Expr:
-    """A cheap local clean-up of one neuron's expression (never a global ``simplify``)."""
-    if sp.count_ops(expr) > 60:
+def _tidy_output(expr: sp.Expr, t: sp.Symbol, y: sp.Expr) -> sp.Expr:
+    """The shortest of: ``expr``; its cancelled form; that form collected in the target ``t``
+    with each coefficient written as a multiple of the output ``y`` where it is one. Every
+    candidate is checked to equal ``expr`` exactly (one neuron: cheap; never ``simplify``)."""
+    if sp.count_ops(expr) > 80:
         return expr
-    candidates = [expr, sp.factor_terms(sp.cancel(expr))]
-    return min(candidates, key=sp.count_ops)
+    try:
+        cancelled = sp.cancel(expr)
+        parts = sp.collect(sp.expand(cancelled), [t], evaluate=False)
+    except sp.PolynomialError:
+        return expr
+    rebuilt = sp.S.Zero
+    for key, coeff in parts.items():
+        coeff = sp.cancel(coeff)
+        if y != 0 and coeff != 0:
+            q = sp.cancel(coeff / y)
+            if q.is_number:
+                coeff = q * y
+        rebuilt += key * coeff
+    candidates = [expr, sp.factor_terms(cancelled)]
+    if is_zero(rebuilt - expr):
+        candidates.append(rebuilt)
+    return min(candidates, key=lambda c: (sp.count_ops(c), sp.default_sort_key(c)))
 
 
 class Gradient(Convention):
@@ -171,9 +177,13 @@ class Gradient(Convention):
     def output_signal(self, net: Network, j: int) -> sp.Expr:
         return sp.diff(net.loss_local(), net.e(net.depth, j))
 
-    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+    def hidden_signal(
+        self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
+    ) -> sp.Expr:
         e = net.e(l, j)
-        return sp.Add(*(upstream[k] * sp.diff(net.net_input(l + 1, k), e) for k in net.neurons(l + 1)))
+        return sp.Add(
+            *(upstream[k] * sp.diff(net.net_input(l + 1, k), e) for k in net.neurons(l + 1))
+        )
 
     def weight_update(self, net: Network, l: int, j: int, i: int, signal: sp.Expr) -> sp.Expr:
         return -net.eta * signal * sp.diff(net.net_input(l, j), net.w(l, j, i))
@@ -201,7 +211,9 @@ class Delta(Convention):
     def output_signal(self, net: Network, j: int) -> sp.Expr:
         return minus_dloss_dnet(net, j)
 
-    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+    def hidden_signal(
+        self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
+    ) -> sp.Expr:
         error = sp.Add(*(net.w(l + 1, k, j) * upstream[k] for k in net.neurons(l + 1)))
         return error * self.derivative(net, l, j)
 
@@ -218,7 +230,14 @@ class OutputDerivative(Delta):
     description = "delta with f'(e) written through the output, e.g. y(1-y)"
 
     def derivative(self, net: Network, l: int, j: int) -> sp.Expr:
-        return net.activations[l - 1].derivative_from_output(net.y(l, j))
+        act = net.activations[l - 1]
+        if act.output_derivative_expr is None:
+            raise InputError(
+                f"convention {self.name!r} writes f'(e) through the output, but layer {l}'s "
+                f"activation {act.name!r} has no such form; use --activation sigmoid, tanh, "
+                "relu, leaky_relu, identity or softplus"
+            )
+        return act.derivative_from_output(net.y(l, j))
 
     def output_signal(self, net: Network, j: int) -> sp.Expr:
         return minus_dloss_doutput(net, j) * self.derivative(net, net.depth, j)
@@ -239,7 +258,9 @@ class ErrorAtUpdate(Convention):
     def output_signal(self, net: Network, j: int) -> sp.Expr:
         return minus_dloss_doutput(net, j)
 
-    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+    def hidden_signal(
+        self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
+    ) -> sp.Expr:
         return sp.Add(*(net.w(l + 1, k, j) * upstream[k] for k in net.neurons(l + 1)))
 
     def update(self, net: Network, l: int, j: int, inp: sp.Expr, signal: sp.Expr) -> sp.Expr:
@@ -253,7 +274,9 @@ class ErrorAtUpdateConsistent(ErrorAtUpdate):
     name = "error_at_update_consistent"
     description = "as error_at_update, but errors sent back carry the upper layer's f'(e)"
 
-    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+    def hidden_signal(
+        self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
+    ) -> sp.Expr:
         return sp.Add(
             *(net.w(l + 1, k, j) * upstream[k] * net.fprime(l + 1, k) for k in net.neurons(l + 1))
         )
@@ -311,7 +334,9 @@ class InPlace(Delta):
     name = "inplace"
     description = "delta, but upper weights are updated before the deltas are sent back (bug)"
 
-    def hidden_signal(self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]) -> sp.Expr:
+    def hidden_signal(
+        self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
+    ) -> sp.Expr:
         updated = [
             (net.w(l + 1, k, j) + self.weight_update(net, l + 1, k, j, upstream[k])) * upstream[k]
             for k in net.neurons(l + 1)
@@ -370,9 +395,7 @@ def get_convention(name: str | Convention) -> Convention:
     try:
         return CONVENTIONS[name]
     except KeyError:
-        raise InputError(
-            f"unknown convention {name!r}; valid: {', '.join(CONVENTIONS)}"
-        ) from None
+        raise InputError(f"unknown convention {name!r}; valid: {', '.join(CONVENTIONS)}") from None
 
 
 for _c in (

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .conventions import Convention, get_convention
+from .errors import InputError
 from .network import Network
 
 __all__ = ["UpdateRules", "derive", "loss_gradient"]
@@ -101,8 +102,47 @@ def derive(
         exprs[l] = [sp.sympify(e) for e in conv.layer_signals(net, l, upstream)]
         layer = conv.layer_updates(net, l, symbols[l])
         updates.update(layer)
+    missing = [p.name for p in net.parameters() if p not in updates]
+    if missing:
+        raise InputError(
+            f"convention {conv.name!r} gives no update for {', '.join(missing[:3])}"
+            f"{' ...' if len(missing) > 3 else ''}"
+        )
     ordered = {p: sp.sympify(updates[p]) for p in net.parameters()}
+    _check_symbols(net, conv, symbols, exprs, ordered)
     return UpdateRules(net, conv, symbols, exprs, ordered)
+
+
+def _check_symbols(
+    net: Network,
+    conv: Convention,
+    symbols: dict[int, list[sp.Symbol]],
+    exprs: dict[int, list[sp.Expr]],
+    updates: dict[sp.Symbol, sp.Expr],
+) -> None:
+    """A rule may only use the network's own symbols: inputs, targets, parameters, ``eta``,
+    net-input atoms of any layer, and the signals of the layer above (for a signal) or of its
+    own layer (for an update). A recipe that names ``w3_2_1`` in a network without it is an
+    error, not something to prove."""
+    base = set(net.symbols_of_point())
+    base.update(net.e(l, j) for l in range(1, net.depth + 1) for j in net.neurons(l))
+    for l in range(net.depth, 0, -1):
+        allowed = base | set(symbols.get(l + 1, ()))
+        for expr in exprs[l]:
+            _require_subset(expr, allowed, conv, f"a signal of layer {l}")
+        own = base | set(symbols[l])
+        for p in net.layer_parameters(l):
+            _require_subset(updates[p], own, conv, f"the update of {p.name}")
+
+
+def _require_subset(expr: sp.Expr, allowed: set, conv: Convention, where: str) -> None:
+    extra = expr.free_symbols - allowed
+    if extra:
+        names = ", ".join(sorted(s.name for s in extra))
+        raise InputError(
+            f"convention {conv.name!r}: {where} uses {names}, which the network does not have "
+            "at that point (check the indices of the recipe)"
+        )
 
 
 def loss_gradient(network: Network) -> dict[sp.Symbol, sp.Expr]:
@@ -114,7 +154,7 @@ def loss_gradient(network: Network) -> dict[sp.Symbol, sp.Expr]:
     >>> from symbolic_bp.network import Network
     >>> net = Network.build([1, 1], "identity")
     >>> loss_gradient(net)
-    {w1_1_1: -eta*x_1*(-t_1 + w1_1_1*x_1)}
+    {w1_1_1: eta*x_1*(t_1 - w1_1_1*x_1)}
     """
     loss = network.expanded_loss()
     return {p: -network.eta * sp.diff(loss, p) for p in network.parameters()}

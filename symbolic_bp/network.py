@@ -126,8 +126,9 @@ class Network:
                 f"or one per layer 1..{depth}"
             )
         acts = tuple(
-            spec if isinstance(spec, Activation) else
-            (generic(layer) if spec == "generic" else parse_activation(spec, layer))
+            spec
+            if isinstance(spec, Activation)
+            else (generic(layer) if spec == "generic" else parse_activation(spec, layer))
             for layer, spec in enumerate(specs, start=1)
         )
         loss_obj = loss if isinstance(loss, Loss) else get_loss(loss)

@@ -32,14 +32,16 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
-from .activations import Activation
-from .algebra import is_zero, nonzero_number, size, tidy
+from .activations import Activation, generic
+from .algebra import is_zero, size, tidy
 from .conventions import Convention, Gradient, get_convention
 from .derive import UpdateRules, derive, loss_gradient
 from .errors import InputError
+from .intervals import Undecided, enclose, excludes_zero, interval_text, to_interval
 from .network import Network
 from .parsing import X
 
@@ -54,6 +56,7 @@ __all__ = [
     "Report",
     "prove",
     "evaluate_rules",
+    "evaluate_intervals",
 ]
 
 EQUAL, DIFFERS, UNKNOWN = "equal", "differs", "unknown"
@@ -80,7 +83,7 @@ class Limits:
     zero_test_ops: int = 400
     carry_size: int = 4000
     full_expansion_parameters: int = 40
-    counterexample_attempts: int = 4
+    counterexample_attempts: int = 12
     condition_layers: int = 4
     gradient_crosscheck_parameters: int = 40
 
@@ -126,12 +129,24 @@ class ParameterResult:
 
 @dataclass
 class Counterexample:
-    """An exact witness that the two updates of ``parameter`` differ."""
+    """A witness that the two updates of ``parameter`` differ at an exact rational ``point``.
+
+    ``values`` are exact rationals when every activation and the loss are rational-valued
+    (polynomials standing in for generic activations, ReLU, identity, ...); otherwise rigorous
+    enclosures ``"[lo, hi]"`` of the exact values, computed with outward rounding, which are
+    disjoint: the exact values provably differ. ``activations`` names the concrete functions
+    that replaced generic ones."""
 
     parameter: str
     point: dict[str, sp.Expr]
     activations: dict[str, str]
-    values: dict[str, sp.Expr]
+    values: dict[str, Any]
+    approximate: dict[str, float]
+
+    @property
+    def exact(self) -> bool:
+        """Whether ``values`` are exact rationals (else enclosing intervals)."""
+        return all(isinstance(v, sp.Basic) for v in self.values.values())
 
     def to_dict(self) -> dict[str, object]:
         """JSON form: exact numbers as strings."""
@@ -139,7 +154,8 @@ class Counterexample:
             "parameter": self.parameter,
             "point": {k: str(v) for k, v in self.point.items()},
             "values": {k: str(v) for k, v in self.values.items()},
-            "approximate_values": {k: float(sp.N(v, 17)) for k, v in self.values.items()},
+            "exact": self.exact,
+            "approximate_values": dict(self.approximate),
             "activations": dict(self.activations),
         }
 
@@ -194,14 +210,19 @@ class Report:
                 {
                     "name": r.name,
                     "status": r.status,
-                    "difference": None if r.raw_difference is None else sp.sstr(
-                        r.difference if len(self.parameters) <= TIDY_PARAMETERS
+                    "difference": None
+                    if r.raw_difference is None
+                    else sp.sstr(
+                        r.difference
+                        if len(self.parameters) <= TIDY_PARAMETERS
                         else r.raw_difference
                     ),
                 }
                 for r in self.parameters
             ],
-            "counterexample": None if self.counterexample is None else self.counterexample.to_dict(),
+            "counterexample": None
+            if self.counterexample is None
+            else self.counterexample.to_dict(),
             "conditions": list(self.conditions),
             "relations": [str(r) for r in self.relations],
             "notes": list(self.notes),
@@ -258,9 +279,7 @@ def _substitute_generic(net: Network, attempt: int) -> tuple[Network, dict[str, 
             expr = unit_output
         else:
             expr = polys[(attempt + l) % len(polys)]
-        acts.append(
-            Activation(act.name, expr, sp.diff(expr, X), None, False, str(expr), True)
-        )
+        acts.append(Activation(act.name, expr, sp.diff(expr, X), None, False, str(expr), True))
         chosen[act.name] = sp.sstr(expr)
     return net.with_activations(acts), chosen
 
@@ -286,9 +305,7 @@ def _random_point(net: Network, attempt: int) -> dict[sp.Symbol, sp.Rational]:
     return point
 
 
-def evaluate_rules(
-    rules: UpdateRules, point: dict[sp.Symbol, sp.Expr]
-) -> dict[sp.Symbol, sp.Expr]:
+def evaluate_rules(rules: UpdateRules, point: dict[sp.Symbol, sp.Expr]) -> dict[sp.Symbol, sp.Expr]:
     """Every update of ``rules`` evaluated exactly at ``point`` (inputs, targets, parameters,
     ``eta``), by a forward pass and the rules' own backward pass: linear cost."""
     net = rules.network
@@ -420,8 +437,12 @@ def prove(
             r.method = "time limit" if clock.expired() else "not settled"
 
     report = Report(
-        net, (ca.name, cb.name), [results[p] for p in net.parameters()], witness,
-        relations=relations, notes=notes,
+        net,
+        (ca.name, cb.name),
+        [results[p] for p in net.parameters()],
+        witness,
+        relations=relations,
+        notes=notes,
     )
     if _search and any(isinstance(c, Gradient) for c in (ca, cb)):
         notes.append(_gradient_crosscheck(net, limits))
@@ -429,6 +450,47 @@ def prove(
         report.conditions = _find_conditions(net, ca, cb, limits, clock)
     report.seconds = clock.elapsed
     return report
+
+
+_TRANSCENDENTAL = (sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.atan, sp.pi, sp.E)
+
+
+def _rational_valued(net: Network) -> bool:
+    """Whether every value at a rational point is rational (so it can be shown exactly)."""
+    exprs = [a.expr for a in net.activations] + [a.derivative_expr for a in net.activations]
+    exprs.append(net.loss.term_expr)
+    return not any(e.has(*_TRANSCENDENTAL) or e.has(sp.sqrt(X)) for e in exprs)
+
+
+def evaluate_intervals(
+    rules: UpdateRules, point: dict[sp.Symbol, sp.Rational]
+) -> dict[sp.Symbol, Any]:
+    """Every update of ``rules`` at ``point`` as a rigorous interval (a forward pass and the
+    rules' own backward pass, each neuron once). A parameter whose value cannot be enclosed
+    (a ReLU kink inside an interval) is left out."""
+    net = rules.network
+    env: dict[sp.Symbol, Any] = {s: to_interval(v) for s, v in point.items()}
+    memo: dict = {}
+
+    def put(sym: sp.Symbol, expr: sp.Expr) -> None:
+        try:
+            env[sym] = enclose(expr, env, memo)
+        except Undecided:
+            pass
+
+    for l in range(1, net.depth + 1):
+        for j in net.neurons(l):
+            put(net.e(l, j), net.net_input(l, j))
+    for l in range(net.depth, 0, -1):
+        for s, expr in zip(rules.signal_symbols[l], rules.signal_exprs[l], strict=True):
+            put(s, expr)
+    out = {}
+    for p in net.parameters():
+        try:
+            out[p] = enclose(rules.updates[p], env, memo)
+        except Undecided:
+            continue
+    return out
 
 
 def _find_counterexamples(
@@ -440,8 +502,9 @@ def _find_counterexamples(
     limits: Limits,
     clock: _Clock,
 ) -> Counterexample | None:
-    """Evaluate both rule sets exactly at rational points; mark each pending parameter whose
-    values differ as ``differs``. Returns the first witness found."""
+    """Evaluate both rule sets at rational points with rigorous interval arithmetic; each
+    pending parameter whose two enclosures are disjoint (their difference excludes 0) is
+    ``differs``. Returns the first witness, with exact values where they are rational."""
     first: Counterexample | None = None
     # witnesses from the top layer first: their differences are the simplest to read
     open_ = sorted(pending, key=lambda p: -results[p].layer)
@@ -450,21 +513,33 @@ def _find_counterexamples(
             break
         concrete, chosen = _substitute_generic(net, attempt)
         point = _random_point(net, attempt)
+        ra, rb = derive(concrete, ca), derive(concrete, cb)
         try:
-            va = evaluate_rules(derive(concrete, ca), point)
-            vb = evaluate_rules(derive(concrete, cb), point)
-        except (ZeroDivisionError, ValueError, TypeError):
+            va, vb = evaluate_intervals(ra, point), evaluate_intervals(rb, point)
+        except (ZeroDivisionError, ValueError, Undecided):
             continue
         still = []
         for p in open_:
-            if nonzero_number(vb[p] - va[p]):
+            if p in va and p in vb and excludes_zero(vb[p] - va[p]):
                 results[p].status, results[p].method = DIFFERS, "counterexample"
                 if first is None:
+                    values: dict[str, Any] = {
+                        ca.name: interval_text(va[p]),
+                        cb.name: interval_text(vb[p]),
+                    }
+                    if _rational_valued(concrete):
+                        exact_a, exact_b = (
+                            evaluate_rules(ra, point)[p],
+                            evaluate_rules(rb, point)[p],
+                        )
+                        if exact_a.is_Rational and exact_b.is_Rational and exact_a != exact_b:
+                            values = {ca.name: exact_a, cb.name: exact_b}
                     first = Counterexample(
                         p.name,
                         {s.name: v for s, v in point.items()},
                         chosen,
-                        {ca.name: va[p], cb.name: vb[p]},
+                        values,
+                        {ca.name: float(va[p].mid), cb.name: float(vb[p].mid)},
                     )
             else:
                 still.append(p)
@@ -480,30 +555,29 @@ def _gradient_crosscheck(net: Network, limits: Limits) -> str:
             f"(not cross-checked against diff of the expanded loss above "
             f"{limits.gradient_crosscheck_parameters} parameters)"
         )
-    rules = derive(net, "gradient")
-    oracle = loss_gradient(net)
-    bad = [p.name for p in net.parameters() if not is_zero(rules.expanded(p) - oracle[p], 10**4)]
+    # on the generic twin: undefined f_l keep the expansion small, and the chain rule checked
+    # there holds for every activation
+    twin = net.with_activations([generic(l) for l in range(1, net.depth + 1)])
+    rules = derive(twin, "gradient")
+    oracle = loss_gradient(twin)
+    bad = [p.name for p in twin.parameters() if not is_zero(rules.expanded(p) - oracle[p], 10**4)]
     if bad:
         return f"gradient: WARNING: differs from sympy.diff of the loss for {', '.join(bad)}"
     return (
-        "gradient: checked exactly against sympy.diff of the expanded loss for all "
-        f"{net.parameter_count} parameters"
+        "gradient: the chain rule over the graph was checked exactly against sympy.diff of the "
+        f"expanded loss for all {net.parameter_count} parameters (generic activations)"
     )
 
 
 def _condition_text(net: Network, layers: Sequence[int]) -> str:
-    parts = []
-    for l in layers:
-        act = net.activations[l - 1]
-        if act.is_generic:
-            parts.append(f"{act.name}' = 1")
-        else:
-            parts.append(f"layer {l} linear (identity instead of {act.name})")
-    where = "layer" if len(layers) == 1 else "layers"
-    return (
-        " and ".join(parts)
-        + f" (the derivative of {where} {', '.join(map(str, layers))} identically 1)"
-    )
+    acts = [net.activations[l - 1] for l in layers]
+    where = f"layer{'s' if len(layers) > 1 else ''} {', '.join(map(str, layers))}"
+    if all(a.is_generic for a in acts):
+        return " and ".join(f"{a.name}' = 1" for a in acts) + (
+            f" (the derivative of {where} identically 1)"
+        )
+    names = ", ".join(a.name for a in acts)
+    return f"{where} linear: the identity (derivative identically 1) instead of {names}"
 
 
 def _find_conditions(
@@ -513,9 +587,7 @@ def _find_conditions(
     proven by the same prover on the modified network)."""
     layers = list(range(1, net.depth + 1))
     if net.depth <= limits.condition_layers:
-        candidates = [
-            c for k in range(1, net.depth + 1) for c in itertools.combinations(layers, k)
-        ]
+        candidates = [c for k in range(1, net.depth + 1) for c in itertools.combinations(layers, k)]
     else:
         candidates = [tuple(layers[s:]) for s in range(net.depth - 1, -1, -1)]
     found: list[tuple[int, ...]] = []
@@ -525,8 +597,10 @@ def _find_conditions(
         if found and len(combo) > len(found[0]):
             break
         acts = [a.linearized() if l in combo else a for l, a in enumerate(net.activations, 1)]
-        if all(acts[l - 1] == net.activations[l - 1] and not net.activations[l - 1].is_generic
-               for l in combo):
+        if all(
+            acts[l - 1] == net.activations[l - 1] and not net.activations[l - 1].is_generic
+            for l in combo
+        ):
             continue  # already linear: no new condition
         try:
             sub = prove(net.with_activations(acts), ca, cb, limits, _search=False)

@@ -26,7 +26,9 @@ def report_text(report: Report) -> str:
     total = len(report.parameters)
     lines: list[str] = []
     if report.equivalent is True:
-        lines.append(f"EQUAL: {a} and {b} give the same update for all {total} parameters (proven).")
+        lines.append(
+            f"EQUAL: {a} and {b} give the same update for all {total} parameters (proven)."
+        )
     elif report.equivalent is False:
         lines.append(
             f"DIFFERENT: {a} and {b} differ for {counts[DIFFERS]} of {total} parameters "
@@ -38,7 +40,11 @@ def report_text(report: Report) -> str:
             f"UNKNOWN: {counts[UNKNOWN]} of {total} parameters could be neither proven equal nor "
             f"refuted within the limits; {counts[EQUAL]} equal."
         )
-    generic = " (generic activations: holds for every differentiable activation)" if net.is_generic else ""
+    generic = (
+        " (generic activations: holds for every differentiable activation)"
+        if net.is_generic
+        else ""
+    )
     lines.append(f"Network: {net.describe()}{generic}.")
     lines.append("")
     by_layer: dict[int, list] = defaultdict(list)
@@ -52,10 +58,15 @@ def report_text(report: Report) -> str:
         role = "output layer" if l == net.depth else "hidden layer"
         status = {r.status for r in rs}
         verdict = (
-            "equal" if status == {EQUAL} else
-            "differ" if status == {DIFFERS} else
-            ", ".join(f"{sum(r.status == s for r in rs)} {s}" for s in (EQUAL, DIFFERS, UNKNOWN)
-                      if any(r.status == s for r in rs))
+            "equal"
+            if status == {EQUAL}
+            else "differ"
+            if status == {DIFFERS}
+            else ", ".join(
+                f"{sum(r.status == s for r in rs)} {s}"
+                for s in (EQUAL, DIFFERS, UNKNOWN)
+                if any(r.status == s for r in rs)
+            )
         )
         lines.append(f"Layer {l} ({role}, {_plural(len(rs), 'parameter')}): {verdict}.")
         rels = rel_by_layer[l]
@@ -75,16 +86,21 @@ def report_text(report: Report) -> str:
     ce = report.counterexample
     if ce is not None:
         lines.append("")
-        lines.append(f"Counterexample for {ce.parameter} (exact):")
+        lines.append(f"Counterexample for {ce.parameter} (exact rational point):")
         if ce.activations:
             acts = ", ".join(f"{k}(x) = {v}" for k, v in ce.activations.items())
             lines.append(f"  activations: {acts}")
         lines.append("  point: " + ", ".join(f"{k} = {v}" for k, v in ce.point.items()))
         for name, value in ce.values.items():
-            approx = sp.N(value, 10)
-            exact = sp.sstr(value)
-            shown = exact if len(exact) <= 60 else "(exact form omitted)"
-            lines.append(f"  {name}: Delta {ce.parameter} = {shown} ~ {approx}")
+            approx = f"{ce.approximate[name]:.10g}"
+            if ce.exact:
+                exact = sp.sstr(value)
+                shown = exact if len(exact) <= 60 else f"(a rational of {len(exact)} characters)"
+                lines.append(f"  {name}: Delta {ce.parameter} = {shown} ~ {approx}")
+            else:
+                lines.append(f"  {name}: Delta {ce.parameter} in {value} ~ {approx}")
+        if not ce.exact:
+            lines.append("  (rigorous enclosures of the exact values: disjoint, so they differ)")
     if report.equivalent is False:
         lines.append("")
         if report.conditions:

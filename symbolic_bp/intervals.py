@@ -1,0 +1,162 @@
+"""Rigorous interval evaluation of SymPy expressions (mpmath's interval arithmetic).
+
+Deciding that an exact constant such as a difference of nested sigmoids is *not zero* needs no
+simplification: enclose it in an interval computed with outward rounding; if the interval
+excludes 0, the constant is certainly non-zero. This is how a counterexample with a concrete
+transcendental activation is certified, at linear cost in the size of the network (each
+neuron's expression is evaluated once, its value shared).
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x")
+>>> excludes_zero(enclose(sp.exp(x) - 1, {x: sp.Rational(1, 3)}))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sympy as sp
+from mpmath import iv
+
+from .activations import LEAKY_SLOPE, LeakyReLU, LeakyStep, ReLU, ReLUStep
+
+__all__ = [
+    "enclose",
+    "excludes_zero",
+    "Undecided",
+    "to_interval",
+    "interval_text",
+    "PRECISION_BITS",
+]
+
+PRECISION_BITS = 256
+
+
+class Undecided(Exception):
+    """The interval cannot decide a branch (a kink at 0 inside the interval) or a function
+    has no interval form; the caller tries another point."""
+
+
+def to_interval(value: sp.Expr) -> Any:
+    """An exact rational (or integer) as an interval."""
+    iv.prec = PRECISION_BITS
+    value = sp.nsimplify(value) if not isinstance(value, sp.Basic) else value
+    if value.is_Rational:
+        return iv.mpf(int(value.p)) / int(value.q)
+    raise Undecided(f"not a rational: {value}")
+
+
+def _positive(a: Any) -> bool:
+    return a.a > 0
+
+
+def _nonpositive(a: Any) -> bool:
+    return a.b <= 0
+
+
+def _tanh(a: Any) -> Any:
+    return 1 - 2 / (iv.exp(2 * a) + 1)
+
+
+_UNARY = {
+    sp.exp: iv.exp,
+    sp.log: iv.log,
+    sp.sin: iv.sin,
+    sp.cos: iv.cos,
+    sp.tanh: _tanh,
+    sp.sinh: lambda a: (iv.exp(a) - iv.exp(-a)) / 2,
+    sp.cosh: lambda a: (iv.exp(a) + iv.exp(-a)) / 2,
+    sp.atan: lambda a: iv.atan2(a, iv.mpf(1)),
+}
+
+
+def _piecewise_unary(func: type, a: Any) -> Any:
+    if func in (ReLU, LeakyReLU, ReLUStep, LeakyStep):
+        if _positive(a):
+            return {ReLU: a, LeakyReLU: a, ReLUStep: iv.mpf(1), LeakyStep: iv.mpf(1)}[func]
+        if _nonpositive(a):
+            slope = to_interval(LEAKY_SLOPE)
+            return {ReLU: iv.mpf(0), LeakyReLU: slope * a, ReLUStep: iv.mpf(0), LeakyStep: slope}[
+                func
+            ]
+        raise Undecided("kink at 0 inside the interval")
+    if func is sp.Abs:
+        if a.a >= 0:
+            return a
+        if a.b <= 0:
+            return -a
+        raise Undecided("abs at 0 inside the interval")
+    raise Undecided(f"no interval form for {func}")
+
+
+def enclose(expr: sp.Expr, env: Mapping[sp.Symbol, Any], memo: dict | None = None) -> Any:
+    """An interval that contains the exact value of ``expr`` with symbols from ``env``
+    (intervals or exact rationals). Raises :class:`Undecided` when it cannot."""
+    iv.prec = PRECISION_BITS
+    memo = {} if memo is None else memo
+
+    def ev(e: sp.Basic) -> Any:
+        if e in memo:
+            return memo[e]
+        if e.is_Symbol:
+            try:
+                v = env[e]
+            except KeyError:
+                raise Undecided(f"no value for {e}") from None
+            out = v if not isinstance(v, sp.Basic) else to_interval(v)
+        elif e.is_Rational:
+            out = to_interval(e)
+        elif e is sp.pi:
+            out = iv.pi
+        elif e is sp.E:
+            out = iv.e
+        elif e.is_Add:
+            out = iv.mpf(0)
+            for arg in e.args:
+                out = out + ev(arg)
+        elif e.is_Mul:
+            out = iv.mpf(1)
+            for arg in e.args:
+                out = out * ev(arg)
+        elif e.is_Pow:
+            base, exponent = e.args
+            b = ev(base)
+            if exponent.is_Integer:
+                k = int(exponent)
+                out = b**k if k >= 0 else 1 / (b ** (-k))
+            elif exponent == sp.S.Half:
+                out = iv.sqrt(b)
+            else:
+                out = iv.exp(ev(exponent) * iv.log(b))
+        elif e.func in _UNARY:
+            out = _UNARY[e.func](ev(e.args[0]))
+        elif isinstance(e, (sp.Max, sp.Min)):
+            vals = [ev(a) for a in e.args]
+            pick = max if isinstance(e, sp.Max) else min
+            lows = [v.a for v in vals]
+            highs = [v.b for v in vals]
+            out = iv.mpf([pick(lows), pick(highs)])
+        elif len(e.args) == 1 and isinstance(e, sp.Function):
+            out = _piecewise_unary(e.func, ev(e.args[0]))
+        else:
+            raise Undecided(f"no interval form for {type(e).__name__}")
+        memo[e] = out
+        return out
+
+    return ev(sp.sympify(expr))
+
+
+def excludes_zero(interval: Any) -> bool:
+    """``True`` when the interval lies strictly on one side of 0."""
+    return bool(interval.a > 0 or interval.b < 0)
+
+
+def interval_text(interval: Any, digits: int = 20) -> str:
+    """``"[lo, hi]"`` with ``digits`` significant digits, widened by more than the printing's
+    rounding error so that the printed interval still encloses the exact value."""
+    iv.prec = PRECISION_BITS
+    widen = abs(interval.mid) * iv.mpf(10) ** (2 - digits) + iv.mpf(10) ** -300
+    lo, hi = (interval.a - widen).a, (interval.b + widen).b
+    return f"[{iv.nstr(lo, digits)[1:].split(',')[0]}, {iv.nstr(hi, digits).split(', ')[1][:-1]}]"

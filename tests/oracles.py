@@ -1,0 +1,81 @@
+"""Shared helpers: independent oracles that do not go through the prover's own machinery."""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+
+from symbolic_bp import Network, custom, derive, loss_gradient
+from symbolic_bp.parsing import parse_expression
+
+#: concrete stand-ins for generic activations, chosen here (not by the prover)
+POLY = ["x**2/2 + x/3", "x**3/3 - x/2 + 1/5", "x**2/3 - x + 1", "x**3/4 + x**2/5 + x/7"]
+UNIT_OUTPUT = "1/(2 + x**2)"
+
+
+def concrete(net: Network, shift: int = 0) -> Network:
+    """``net`` with every generic activation replaced by a polynomial (rational values)."""
+    acts = []
+    for l, act in enumerate(net.activations, start=1):
+        if act.is_generic:
+            text = (
+                UNIT_OUTPUT
+                if (l == net.depth and net.loss.needs_unit_interval)
+                else POLY[(l + shift) % len(POLY)]
+            )
+            acts.append(custom(text))
+        else:
+            acts.append(act)
+    return net.with_activations(acts)
+
+
+def rational_point(net: Network, seed: int) -> dict[sp.Symbol, sp.Rational]:
+    rng = random.Random(seed)
+    q = lambda: sp.Rational(rng.choice([-4, -3, -2, -1, 1, 2, 3, 4]), rng.randint(2, 6))  # noqa: E731
+    point = {net.x(i): q() for i in net.neurons(0)}
+    point.update({net.t(j): sp.Rational(rng.randint(1, 5), 6) for j in net.neurons(net.depth)})
+    point.update({p: q() for p in net.parameters()})
+    point[net.eta] = sp.Rational(1, 2)
+    return point
+
+
+def oracle_values(net: Network, point: dict) -> dict[sp.Symbol, sp.Expr]:
+    """``-eta dE/dp`` by sympy.diff of the whole expanded loss, at ``point`` (exact)."""
+    return {p: g.xreplace(point) for p, g in loss_gradient(net).items()}
+
+
+def expanded_values(net: Network, convention: str, point: dict) -> dict[sp.Symbol, sp.Expr]:
+    """The convention's fully expanded updates at ``point`` (exact)."""
+    rules = derive(net, convention)
+    return {p: rules.expanded(p).xreplace(point) for p in net.parameters()}
+
+
+def differ(a: sp.Expr, b: sp.Expr) -> bool:
+    """Exact values differ (high-precision check for transcendental constants)."""
+    d = sp.nsimplify(0) + a - b
+    if d.is_Rational:
+        return d != 0
+    return abs(sp.N(d, 50)) > sp.Float("1e-40")
+
+
+def point_from_strings(net: Network, point: dict[str, str]) -> dict[sp.Symbol, sp.Expr]:
+    """A counterexample's point (names to exact rational strings), parsed without sympify."""
+    by_name = {s.name: s for s in net.symbols_of_point()}
+    out = {}
+    for name, text in point.items():
+        num, _, den = text.partition("/")
+        out[by_name[name]] = sp.Rational(int(num), int(den or 1))
+    return out
+
+
+def with_activations_from_strings(net: Network, acts: dict[str, str]) -> Network:
+    """Replace generic activations by the counterexample's expressions (parsed safely)."""
+    new = []
+    for act in net.activations:
+        if act.name in acts:
+            expr = parse_expression(acts[act.name])
+            new.append(custom(sp.sstr(expr)))
+        else:
+            new.append(act)
+    return net.with_activations(new)

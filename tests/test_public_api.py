@@ -1,0 +1,35 @@
+"""The public surface: every name in __all__ imports, and the package is typed."""
+
+from __future__ import annotations
+
+import importlib.resources
+
+import symbolic_bp
+
+
+def test_every_public_name_exists():
+    for name in symbolic_bp.__all__:
+        assert getattr(symbolic_bp, name) is not None, name
+
+
+def test_version_and_typed_marker():
+    assert symbolic_bp.__version__.count(".") >= 2
+    assert importlib.resources.files("symbolic_bp").joinpath("py.typed").is_file()
+
+
+def test_user_convention_in_a_few_lines():
+    """A learner's own textbook recipe, registered and proven like the built-in ones."""
+    from symbolic_bp import Delta, Network, prove, register, unregister
+
+    class MyBook(Delta):
+        name = "my_book"
+
+        def update(self, net, l, j, inp, signal):
+            return net.eta * signal * inp  # the same as delta: must be proven equal
+
+    register(MyBook())
+    try:
+        report = prove(Network.build([2, 3, 2, 1]), "my_book", "gradient")
+        assert report.equivalent is True
+    finally:
+        unregister("my_book")
