@@ -11,7 +11,9 @@ differentiable activation. ReLU's derivative at 0 is taken to be 0 (``Heaviside(
 symbolic and the numeric paths alike.
 
 >>> sig = get_activation("sigmoid")
->>> sig.derivative(X)
+>>> sig(X), sig.derivative(X)
+(sigmoid(x), sigmoid'(x))
+>>> sig.unfold(sig.derivative(X))
 exp(-x)/(1 + exp(-x))**2
 >>> sig.derivative_from_output(sp.Symbol("y"))
 y*(1 - y)
@@ -21,7 +23,8 @@ f_2'(x)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import sympy as sp
@@ -178,14 +181,30 @@ class Activation:
     is_generic: bool = False
     description: str = ""
     unit_interval: bool = False
+    opaque: tuple[type[sp.Function], type[sp.Function]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def __call__(self, z: sp.Expr) -> sp.Expr:
-        """``f(z)``."""
+        """``f(z)``: for a named activation an opaque application such as ``sigmoid(z)``
+        (it evaluates at numbers and unfolds with :meth:`unfold`)."""
+        if self.opaque is not None:
+            return self.opaque[0](z)
         return self.expr.xreplace({X: z})
 
     def derivative(self, z: sp.Expr) -> sp.Expr:
-        """``f'(z)``."""
+        """``f'(z)``: for a named activation an opaque application such as ``sigmoid'(z)``."""
+        if self.opaque is not None:
+            return self.opaque[1](z)
         return self.derivative_expr.xreplace({X: z})
+
+    def unfold(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with every opaque ``f(a)``, ``f'(a)`` of this activation written out."""
+        if self.opaque is None:
+            return expr
+        f, df = self.opaque
+        expr = expr.replace(f, lambda a: self.expr.xreplace({X: a}))
+        return expr.replace(df, lambda a: self.derivative_expr.xreplace({X: a}))
 
     def derivative_from_output(self, y: sp.Expr) -> sp.Expr:
         """``g(y)``, the derivative written through the output ``y = f(e)``.
@@ -206,10 +225,59 @@ class Activation:
         return ACTIVATIONS["identity"]
 
 
+@cache
+def _opaque(name: str, expr: sp.Expr) -> tuple[type[sp.Function], type[sp.Function]]:
+    """Function classes ``name`` and ``name'`` standing for ``expr`` and its derivative.
+
+    Keeping an activation opaque keeps every derived expression polynomial in a few atoms
+    (cheap to expand and cancel); the classes evaluate at numbers, differentiate by the chain
+    rule, print as NumPy code and interval-evaluate through their explicit forms."""
+    dexpr = sp.diff(expr, X)
+
+    def make(label: str, explicit: sp.Expr, fdiff: object) -> type[sp.Function]:
+        def eval_(cls: type, a: sp.Expr) -> sp.Expr | None:
+            return explicit.xreplace({X: a}) if a.is_number else None
+
+        def latex(self: sp.Function, printer: sp.printing.latex.LatexPrinter) -> str:
+            return r"\operatorname{%s}\left(%s\right)" % (
+                label.replace("_", r"\_"),
+                printer._print(self.args[0]),
+            )
+
+        def numpy(self: sp.Function, printer: sp.printing.numpy.NumPyPrinter) -> str:
+            return "(%s)" % printer._print(explicit.xreplace({X: self.args[0]}))
+
+        attrs: dict[str, object] = {
+            "eval": classmethod(eval_),
+            "_latex": latex,
+            "_numpycode": numpy,
+            "explicit": staticmethod(lambda a: explicit.xreplace({X: a})),
+            "is_real": True,
+        }
+        if fdiff is not None:
+            attrs["fdiff"] = fdiff
+        return type(label, (sp.Function,), attrs)
+
+    df = make(f"{name}'", dexpr, None)
+
+    def fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
+        return df(self.args[0])
+
+    return make(name, expr, fdiff), df
+
+
 def _make(
-    name: str, expr: sp.Expr, through_output: sp.Expr | None, description: str, unit: bool = False
+    name: str,
+    expr: sp.Expr,
+    through_output: sp.Expr | None,
+    description: str,
+    unit: bool = False,
+    opaque: bool = True,
 ) -> Activation:
-    return Activation(name, expr, sp.diff(expr, X), through_output, False, description, unit)
+    classes = _opaque(name, expr) if opaque else None
+    return Activation(
+        name, expr, sp.diff(expr, X), through_output, False, description, unit, classes
+    )
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -217,9 +285,9 @@ ACTIVATIONS: dict[str, Activation] = {
     for a in (
         _make("sigmoid", 1 / (1 + sp.exp(-X)), Y * (1 - Y), "logistic sigmoid 1/(1+exp(-x))", True),
         _make("tanh", sp.tanh(X), 1 - Y**2, "hyperbolic tangent"),
-        _make("relu", ReLU(X), ReLUStep(Y), "max(0, x), with relu'(0) = 0"),
-        _make("leaky_relu", LeakyReLU(X), LeakyStep(Y), "x for x > 0, else x/100"),
-        _make("identity", X, sp.S.One, "f(x) = x"),
+        _make("relu", ReLU(X), ReLUStep(Y), "max(0, x), with relu'(0) = 0", opaque=False),
+        _make("leaky_relu", LeakyReLU(X), LeakyStep(Y), "x for x > 0, else x/100", opaque=False),
+        _make("identity", X, sp.S.One, "f(x) = x", opaque=False),
         _make("softplus", sp.log(1 + sp.exp(X)), 1 - sp.exp(-Y), "log(1 + exp(x))"),
     )
 }
@@ -261,14 +329,19 @@ def _generic_unit(name: str) -> Activation:
     return Activation(name, func(X), sp.S.One, sp.S.One, True, f"any {name} with {name}' = 1", True)
 
 
+@cache
 def custom(text: str) -> Activation:
     """An activation from a user expression in ``x``, parsed safely.
 
-    >>> custom("x**3/3 + x").derivative(X)
+    >>> act = custom("x**3/3 + x")
+    >>> act.unfold(act.derivative(X))
     x**2 + 1
     """
     expr = parse_expression(text)
-    return _make(text.strip(), expr, None, f"custom f(x) = {text.strip()}")
+    # a short stable name for the opaque function: the same text always gives the same name
+    label = "phi_" + hashlib.sha1(sp.srepr(expr).encode()).hexdigest()[:4]
+    act = _make(label, expr, None, f"custom f(x) = {text.strip()}")
+    return replace(act, name=text.strip())
 
 
 def get_activation(name: str) -> Activation:

@@ -18,11 +18,12 @@ from . import __version__
 from .conventions import CONVENTIONS, get_convention
 from .derive import derive
 from .errors import InputError, SymbolicBPError
+from .general import prove_general
 from .network import AGH_SIZES, Network, parse_layers
 from .numeric import compile_rules, require_concrete
 from .parsing import parse_number_list
 from .prove import Limits, prove
-from .render import report_text
+from .render import general_text, report_text
 
 __all__ = ["main", "build_parser"]
 
@@ -88,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="A,B",
         help=f"two of: {', '.join(CONVENTIONS)} (default: %(default)s)",
     )
+    p.add_argument(
+        "--general",
+        action="store_true",
+        help="prove for every depth, width and activation (induction over layers) instead of "
+        "for the given network",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
         "--timeout",
@@ -144,6 +151,12 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
     net = _network(args)
+    if args.general:
+        proof = prove_general(a, b, limits=Limits(timeout=args.timeout))
+        print(json.dumps(proof.to_dict(), indent=2) if args.json else general_text(proof), end="")
+        if args.json:
+            print()
+        return proof.exit_code
     report = prove(net, a, b, Limits(timeout=args.timeout), conditions=not args.no_conditions)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))

@@ -97,18 +97,18 @@ class Convention:
 
     # -- per-layer recipe (override for matrix forms) -------------------------------------
     def layer_signals(
-        self, net: Network, l: int, upstream: Sequence[sp.Symbol] | None
+        self, net: Network, l: int, upstream: Sequence[sp.Symbol] | Mapping[int, sp.Expr] | None
     ) -> list[sp.Expr]:
         """Signals of every neuron of layer ``l``; ``upstream`` is ``None`` at the output."""
         if upstream is None:
             return [self.output_signal(net, j) for j in net.neurons(l)]
-        up = dict(enumerate(upstream, start=1))
+        up = upstream if isinstance(upstream, Mapping) else dict(enumerate(upstream, start=1))
         return [self.hidden_signal(net, l, j, up) for j in net.neurons(l)]
 
     def layer_updates(
         self, net: Network, l: int, signals: Sequence[sp.Symbol]
     ) -> dict[sp.Symbol, sp.Expr]:
-        """``{parameter: Delta parameter}`` for layer ``l``."""
+        """``{parameter: Delta parameter}`` for layer ``l`` (``signals`` in neuron order)."""
         out: dict[sp.Symbol, sp.Expr] = {}
         for j, s in zip(net.neurons(l), signals, strict=True):
             for i in net.neurons(l - 1):
@@ -123,16 +123,24 @@ class Convention:
 
 def minus_dloss_doutput(net: Network, j: int) -> sp.Expr:
     r"""``-dE/dy^L_j``, by SymPy differentiation of the loss in a plain output symbol."""
-    ys = [sp.Symbol(f"y_{k}", real=True) for k in net.neurons(net.depth)]
-    loss = net.loss.total([net.t(k) for k in net.neurons(net.depth)], ys)
-    return (-sp.diff(loss, ys[j - 1])).xreplace({ys[j - 1]: net.y(net.depth, j)})
+    y = sp.Dummy("y", real=True)
+    # the loss is a sum of per-output terms: only output j's term depends on y^L_j
+    term = net.loss.term(net.t(j), y)
+    return (-sp.diff(term, y)).xreplace({y: net.y(net.depth, j)})
 
 
 def minus_dloss_dnet(net: Network, j: int) -> sp.Expr:
     r"""``-dE/de^L_j``, by SymPy differentiation of the loss in the output atom, then tidied
     locally (so that cross-entropy with a sigmoid output comes out as ``t - y``)."""
     raw = -sp.diff(net.loss_local(), net.e(net.depth, j))
-    return _tidy_output(raw, net.t(j), net.y(net.depth, j))
+    L, e = net.depth, net.e(net.depth, j)
+    act = net.activations[L - 1]
+    # tidy the explicit form (one neuron), then fold the activation back into its opaque name
+    fold = {act.unfold(net.y(L, j)): net.y(L, j), act.unfold(net.fprime(L, j)): net.fprime(L, j)}
+    tidy = _tidy_output(net.unfold(raw), net.t(j), act.unfold(net.y(L, j))).xreplace(fold)
+    if tidy.free_symbols <= raw.free_symbols | {e} and is_zero(net.unfold(tidy - raw)):
+        return min(raw, tidy, key=lambda c: (sp.count_ops(c), sp.default_sort_key(c)))
+    return raw
 
 
 def _tidy_output(expr: sp.Expr, t: sp.Symbol, y: sp.Expr) -> sp.Expr:
@@ -181,9 +189,7 @@ class Gradient(Convention):
         self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
     ) -> sp.Expr:
         e = net.e(l, j)
-        return sp.Add(
-            *(upstream[k] * sp.diff(net.net_input(l + 1, k), e) for k in net.neurons(l + 1))
-        )
+        return net.sum(l + 1, lambda k: upstream[k] * sp.diff(net.net_input(l + 1, k), e))
 
     def weight_update(self, net: Network, l: int, j: int, i: int, signal: sp.Expr) -> sp.Expr:
         return -net.eta * signal * sp.diff(net.net_input(l, j), net.w(l, j, i))
@@ -214,7 +220,7 @@ class Delta(Convention):
     def hidden_signal(
         self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
     ) -> sp.Expr:
-        error = sp.Add(*(net.w(l + 1, k, j) * upstream[k] for k in net.neurons(l + 1)))
+        error = net.sum(l + 1, lambda k: net.w(l + 1, k, j) * upstream[k])
         return error * self.derivative(net, l, j)
 
     def update(self, net: Network, l: int, j: int, inp: sp.Expr, signal: sp.Expr) -> sp.Expr:
@@ -261,7 +267,7 @@ class ErrorAtUpdate(Convention):
     def hidden_signal(
         self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
     ) -> sp.Expr:
-        return sp.Add(*(net.w(l + 1, k, j) * upstream[k] for k in net.neurons(l + 1)))
+        return net.sum(l + 1, lambda k: net.w(l + 1, k, j) * upstream[k])
 
     def update(self, net: Network, l: int, j: int, inp: sp.Expr, signal: sp.Expr) -> sp.Expr:
         return net.eta * signal * net.fprime(l, j) * inp
@@ -277,9 +283,7 @@ class ErrorAtUpdateConsistent(ErrorAtUpdate):
     def hidden_signal(
         self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
     ) -> sp.Expr:
-        return sp.Add(
-            *(net.w(l + 1, k, j) * upstream[k] * net.fprime(l + 1, k) for k in net.neurons(l + 1))
-        )
+        return net.sum(l + 1, lambda k: net.w(l + 1, k, j) * upstream[k] * net.fprime(l + 1, k))
 
 
 class Matrix(Convention):
@@ -295,22 +299,20 @@ class Matrix(Convention):
     description = "vectorised: D = (W^T D) * f'(e); dW = eta * D y^T"
 
     @staticmethod
-    def _weights(net: Network, l: int) -> sp.Matrix:
-        return sp.Matrix(net.sizes[l], net.sizes[l - 1], lambda r, c: net.w(l, r + 1, c + 1))
-
-    @staticmethod
     def _column(values: Sequence[sp.Expr]) -> sp.Matrix:
         return sp.Matrix(len(values), 1, list(values))
 
     def layer_signals(
-        self, net: Network, l: int, upstream: Sequence[sp.Symbol] | None
+        self, net: Network, l: int, upstream: Sequence[sp.Symbol] | Mapping[int, sp.Expr] | None
     ) -> list[sp.Expr]:
-        fprime = self._column([net.fprime(l, j) for j in net.neurons(l)])
         if upstream is None:
             grad_y = self._column([minus_dloss_doutput(net, j) for j in net.neurons(l)])
+            fprime = self._column([net.fprime(l, j) for j in net.neurons(l)])
             return list(grad_y.multiply_elementwise(fprime))
-        back = self._weights(net, l + 1).T * self._column(upstream)
-        return list(back.multiply_elementwise(fprime))
+        up = upstream if isinstance(upstream, Mapping) else dict(enumerate(upstream, start=1))
+        back = net.weight_matrix(l + 1).T * net.signal_vector(up, l + 1)
+        # entry j of (W^T D) (.) f'(e^l); with symbolic widths the product is a symbolic sum
+        return [back[j - 1, 0] * net.fprime(l, j) for j in net.neurons(l)]
 
     def layer_updates(
         self, net: Network, l: int, signals: Sequence[sp.Symbol]
@@ -319,11 +321,11 @@ class Matrix(Convention):
         y_prev = self._column([net.y(l - 1, i) for i in net.neurons(l - 1)])
         dW = net.eta * D * y_prev.T
         out: dict[sp.Symbol, sp.Expr] = {}
-        for j in net.neurons(l):
-            for i in net.neurons(l - 1):
-                out[net.w(l, j, i)] = dW[j - 1, i - 1]
+        for row, j in enumerate(net.neurons(l)):
+            for col, i in enumerate(net.neurons(l - 1)):
+                out[net.w(l, j, i)] = dW[row, col]
             if net.bias:
-                out[net.b(l, j)] = net.eta * D[j - 1]
+                out[net.b(l, j)] = net.eta * D[row]
         return out
 
 
@@ -337,11 +339,11 @@ class InPlace(Delta):
     def hidden_signal(
         self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
     ) -> sp.Expr:
-        updated = [
-            (net.w(l + 1, k, j) + self.weight_update(net, l + 1, k, j, upstream[k])) * upstream[k]
-            for k in net.neurons(l + 1)
-        ]
-        return sp.Add(*updated) * self.derivative(net, l, j)
+        def term(k: int) -> sp.Expr:
+            updated = net.w(l + 1, k, j) + self.weight_update(net, l + 1, k, j, upstream[k])
+            return updated * upstream[k]
+
+        return net.sum(l + 1, term) * self.derivative(net, l, j)
 
 
 class FlippedSign(Convention):
@@ -355,7 +357,7 @@ class FlippedSign(Convention):
         self.description = f"{base.name} with error = output - target and w -= ..."
 
     def layer_signals(
-        self, net: Network, l: int, upstream: Sequence[sp.Symbol] | None
+        self, net: Network, l: int, upstream: Sequence[sp.Symbol] | Mapping[int, sp.Expr] | None
     ) -> list[sp.Expr]:
         signals = self.base.layer_signals(net, l, upstream)
         return [-s for s in signals] if upstream is None else signals

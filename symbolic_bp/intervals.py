@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 PRECISION_BITS = 256
+_ARG = sp.Dummy("a", real=True)
 
 
 class Undecided(Exception):
@@ -138,6 +139,9 @@ def enclose(expr: sp.Expr, env: Mapping[sp.Symbol, Any], memo: dict | None = Non
             lows = [v.a for v in vals]
             highs = [v.b for v in vals]
             out = iv.mpf([pick(lows), pick(highs)])
+        elif len(e.args) == 1 and hasattr(e.func, "explicit"):
+            # an opaque activation: enclose its explicit form at the enclosed argument
+            out = enclose(e.func.explicit(_ARG), {_ARG: ev(e.args[0])})
         elif len(e.args) == 1 and isinstance(e, sp.Function):
             out = _piecewise_unary(e.func, ev(e.args[0]))
         else:

@@ -20,7 +20,7 @@ w2_1_1*f_1(e1_1) + w2_1_2*f_1(e1_2) + w2_1_3*f_1(e1_3)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -205,6 +205,19 @@ class Network:
         """``1..n_l``."""
         return range(1, self.sizes[l] + 1)
 
+    def sum(self, l: int, body: Callable[[int], sp.Expr]) -> sp.Expr:
+        """``sum_{k=1}^{n_l} body(k)``: the one way recipes sum over a layer's neurons, so that
+        the same recipe also runs on a network with symbolic widths (a general proof)."""
+        return sp.Add(*(body(k) for k in self.neurons(l)))
+
+    def weight_matrix(self, l: int) -> sp.Matrix:
+        """``W^l``, the ``n_l x n_{l-1}`` matrix of the weights of layer ``l``."""
+        return sp.Matrix(self.sizes[l], self.sizes[l - 1], lambda r, c: self.w(l, r + 1, c + 1))
+
+    def signal_vector(self, signals: Mapping[int, sp.Expr], l: int) -> sp.Matrix:
+        """The column of the signals of layer ``l`` (``signals`` maps ``k = 1..n_l``)."""
+        return sp.Matrix(self.sizes[l], 1, [signals[k] for k in self.neurons(l)])
+
     def y(self, l: int, j: int) -> sp.Expr:
         """The output ``y^l_j``: ``x_j`` for ``l = 0``, else ``f_l(e{l}_{j})``."""
         if l == 0:
@@ -217,7 +230,7 @@ class Network:
 
     def net_input(self, l: int, j: int) -> sp.Expr:
         """``e^l_j = sum_i w^l_{ji} y^{l-1}_i (+ b^l_j)`` in the atoms of layer ``l - 1``."""
-        total = sp.Add(*(self.w(l, j, i) * self.y(l - 1, i) for i in self.neurons(l - 1)))
+        total = self.sum(l - 1, lambda i: self.w(l, j, i) * self.y(l - 1, i))
         return total + self.b(l, j) if self.bias else total
 
     def loss_local(self) -> sp.Expr:
@@ -289,6 +302,13 @@ class Network:
         mapping = self.forward_map()
         # atoms of a layer are expanded in terms of the input, so one xreplace suffices
         return expr.xreplace(mapping)
+
+    def unfold(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with every opaque activation application (``sigmoid(e1_1)``,
+        ``sigmoid'(e1_1)``) written out as its explicit expression."""
+        for act in dict.fromkeys(self.activations):
+            expr = act.unfold(expr)
+        return expr
 
     def expanded_loss(self) -> sp.Expr:
         """``E`` as one expression in inputs, targets and parameters."""

@@ -231,6 +231,27 @@ class Report:
 
 
 # -- relating two signals ------------------------------------------------------------------
+def _output_lemmas(net: Network) -> dict[int, tuple[sp.Expr, sp.Expr, str]]:
+    """For each layer whose activation can write its derivative through the output, the lemma
+    ``g(f(x)) = f'(x)`` as ``(g(f(x)), f'(x), text)`` in the real symbol ``x``, each checked
+    exactly on the explicit forms (one variable). Layers where it is trivial are left out."""
+    out: dict[int, tuple[sp.Expr, sp.Expr, str]] = {}
+    for l, act in enumerate(net.activations, start=1):
+        if act.output_derivative_expr is None or act.is_generic:
+            continue
+        pattern = act.derivative_from_output(act(X))
+        target = act.derivative(X)
+        if pattern == target or pattern.is_number:
+            continue
+        if is_zero(act.unfold(pattern) - act.unfold(target)):
+            text = (
+                f"lemma: {sp.sstr(target)} = {sp.sstr(act.derivative_from_output(sp.Symbol('y')))}"
+                f" with y = {sp.sstr(act(X))} (layer {l}), checked exactly on the explicit forms"
+            )
+            out[l] = (pattern, target, text)
+    return out
+
+
 def _relate(
     sa: sp.Expr, sb: sp.Expr, signals: set[sp.Symbol], budget: int
 ) -> tuple[str, sp.Expr] | None:
@@ -377,13 +398,38 @@ def prove(
     relations: list[Relation] = []
     mapping: dict[sp.Symbol, sp.Expr] = {}
     overflow = False
+    lemmas = _output_lemmas(net)
+    # normal form: every f_l'(e) written through the output, g_l(f_l(e)), where the lemma
+    # g_l(f_l(x)) = f_l'(x) was checked; then all of a layer's activation terms are
+    # polynomial in the one atom f_l(e) and recipes that write f' either way compare equal
+    normal = {
+        net.fprime(l, j): g.xreplace({X: net.e(l, j)})
+        for l, (g, _target, _text) in lemmas.items()
+        for j in net.neurons(l)
+    }
+    used_lemmas: list[bool] = []
+
+    def rewrite(expr: sp.Expr) -> sp.Expr:
+        if not normal:
+            return expr
+        new = expr.xreplace(normal)
+        if new != expr and not used_lemmas:
+            used_lemmas.append(True)
+        return new
+
     for l in range(net.depth, 0, -1):
         new_map: dict[sp.Symbol, sp.Expr] = {}
         for j in net.neurons(l):
             a_sym, a_expr = ra.signal(l, j)
             b_sym, b_expr = rb.signal(l, j)
             sa, sb = a_expr.xreplace(mapping), b_expr.xreplace(mapping)
-            rel = None if overflow or clock.expired() else _relate(sa, sb, signals, budget)
+            rel = None
+            if not (overflow or clock.expired()):
+                # as the recipes write it first (readable factors), then in the normal form
+                rel = _relate(sa, sb, signals, budget)
+                if rel is None and normal:
+                    sa, sb = rewrite(sa), rewrite(sb)
+                    rel = _relate(sa, sb, signals, budget)
             if rel is None:
                 new_map[a_sym], new_map[b_sym] = sa, sb
                 if size(sa) + size(sb) > limits.carry_size:
@@ -402,7 +448,7 @@ def prove(
             ua = ra.updates[p].xreplace(mapping)
             ub = rb.updates[p].xreplace(mapping)
             diff = ub - ua
-            if is_zero(diff, budget):
+            if is_zero(diff, budget) or (normal and is_zero(rewrite(diff), budget)):
                 results[p] = ParameterResult(p.name, l, EQUAL, method="layered")
                 continue
             ratio = None
@@ -418,7 +464,7 @@ def prove(
         if progress is not None:
             progress(f"layer {l}: compared {len(net.layer_parameters(l))} parameters")
 
-    notes: list[str] = []
+    notes: list[str] = [lemmas[l][2] for l in sorted(lemmas)] if used_lemmas else []
     pending = [p for p in net.parameters() if results[p].status == UNKNOWN]
     witness: Counterexample | None = None
     if pending and _search:

@@ -1,5 +1,5 @@
 """Renderers: reports and derivations as text (and, later, LaTeX, MathML, Markdown, HTML)."""
 
-from .text import report_text
+from .text import general_text, report_text
 
-__all__ = ["report_text"]
+__all__ = ["general_text", "report_text"]

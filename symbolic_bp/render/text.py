@@ -7,9 +7,10 @@ from collections import defaultdict
 
 import sympy as sp
 
-from ..prove import DIFFERS, EQUAL, UNKNOWN, Report
+from ..general import GeneralProof
+from ..prove import DIFFERS, EQUAL, UNKNOWN, Counterexample, Report
 
-__all__ = ["report_text"]
+__all__ = ["report_text", "general_text"]
 
 _MAX_SHOWN = 2
 
@@ -86,21 +87,7 @@ def report_text(report: Report) -> str:
     ce = report.counterexample
     if ce is not None:
         lines.append("")
-        lines.append(f"Counterexample for {ce.parameter} (exact rational point):")
-        if ce.activations:
-            acts = ", ".join(f"{k}(x) = {v}" for k, v in ce.activations.items())
-            lines.append(f"  activations: {acts}")
-        lines.append("  point: " + ", ".join(f"{k} = {v}" for k, v in ce.point.items()))
-        for name, value in ce.values.items():
-            approx = f"{ce.approximate[name]:.10g}"
-            if ce.exact:
-                exact = sp.sstr(value)
-                shown = exact if len(exact) <= 60 else f"(a rational of {len(exact)} characters)"
-                lines.append(f"  {name}: Delta {ce.parameter} = {shown} ~ {approx}")
-            else:
-                lines.append(f"  {name}: Delta {ce.parameter} in {value} ~ {approx}")
-        if not ce.exact:
-            lines.append("  (rigorous enclosures of the exact values: disjoint, so they differ)")
+        lines.extend(_counterexample_lines(ce))
     if report.equivalent is False:
         lines.append("")
         if report.conditions:
@@ -112,3 +99,72 @@ def report_text(report: Report) -> str:
         lines.append("")
         lines.extend(f"Note: {n}" for n in report.notes)
     return "\n".join(lines)
+
+
+def _counterexample_lines(ce: Counterexample, where: str = "") -> list[str]:
+    lines = [f"Counterexample for {ce.parameter}{where} (exact rational point):"]
+    if ce.activations:
+        acts = ", ".join(f"{k}(x) = {v}" for k, v in ce.activations.items())
+        lines.append(f"  activations: {acts}")
+    lines.append("  point: " + ", ".join(f"{k} = {v}" for k, v in ce.point.items()))
+    for name, value in ce.values.items():
+        approx = f"{ce.approximate[name]:.10g}"
+        if ce.exact:
+            exact = sp.sstr(value)
+            shown = exact if len(exact) <= 60 else f"(a rational of {len(exact)} characters)"
+            lines.append(f"  {name}: Delta {ce.parameter} = {shown} ~ {approx}")
+        else:
+            lines.append(f"  {name}: Delta {ce.parameter} in {value} ~ {approx}")
+    if not ce.exact:
+        lines.append("  (rigorous enclosures of the exact values: disjoint, so they differ)")
+    return lines
+
+
+def general_text(proof: GeneralProof) -> str:
+    """The readable general proof: verdict, then every step with its equation and check."""
+    a, b = proof.conventions
+    lines = []
+    scope = (
+        "every depth L, all widths n[l], every differentiable activation f_l, the losses "
+        "half_sse, sse and cross_entropy, with biases (without them the bias steps drop out)"
+    )
+    if proof.equivalent is True:
+        lines.append(f"EQUAL, FOR EVERY NETWORK: {a} and {b} give the same updates (proven).")
+    elif proof.equivalent is False:
+        failing = next(s for s in proof.steps if s.verdict != EQUAL and s.name != "invariant")
+        lines.append(
+            f"DIFFERENT: the induction relating {a} and {b} fails at the {failing.name}; "
+            "an exact counterexample confirms that the updates differ."
+        )
+    else:
+        lines.append(
+            f"UNKNOWN: a step of the induction relating {a} and {b} fails, but no "
+            "counterexample was found."
+        )
+    lines.append(f"Scope: {scope}.")
+    lines.append("")
+    for n, step in enumerate(proof.steps, start=1):
+        mark = "ok " if step.verdict == EQUAL else "FAILS"
+        lines.append(f"{n}. [{mark}] {step.name}   ({step.ranges})")
+        lines.append(f"     {step.equation}")
+        if step.note:
+            lines.append(f"     {step.note}")
+        if step.verdict != EQUAL and step.residual != 0:
+            lines.append(f"     residual (left side minus right side): {sp.sstr(step.residual)}")
+    lines.append("")
+    lines.append(
+        "Parameters: " + "; ".join(f"{row['name']}: {row['status']}" for row in proof.parameters)
+    )
+    if proof.counterexample is not None:
+        lines.append("")
+        lines.extend(_counterexample_lines(proof.counterexample, f" on {proof.instance_network}"))
+    if proof.equivalent is False:
+        lines.append("")
+        if proof.conditions:
+            lines.append("They agree (proven by the same induction under the condition) when:")
+            lines.extend(f"  - {c}" for c in proof.conditions)
+        else:
+            lines.append(
+                "No condition of the form 'some derivatives identically 1' makes them agree."
+            )
+    return "\n".join(lines).rstrip() + "\n"
