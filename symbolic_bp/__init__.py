@@ -32,12 +32,13 @@ from .conventions import (
 )
 from .derive import UpdateRules, derive, loss_gradient
 from .errors import InputError, LimitError, SymbolicBPError
+from .general import GeneralProof, prove_general
 from .losses import LOSSES, Loss, get_loss
 from .network import Network
 from .numeric import check_numeric, compile_rules
 from .parsing import parse_expression
 from .prove import Counterexample, Limits, ParameterResult, Report, evaluate_rules, prove
-from .render import report_text
+from .render import general_text, report_text
 
 try:
     __version__ = version("symbolic_bp")
@@ -54,6 +55,7 @@ __all__ = [
     "ErrorAtUpdate",
     "ErrorAtUpdateConsistent",
     "FlippedSign",
+    "GeneralProof",
     "Gradient",
     "InPlace",
     "InputError",
@@ -74,6 +76,7 @@ __all__ = [
     "custom",
     "derive",
     "evaluate_rules",
+    "general_text",
     "generic",
     "get_activation",
     "get_convention",
@@ -81,6 +84,7 @@ __all__ = [
     "loss_gradient",
     "parse_expression",
     "prove",
+    "prove_general",
     "register",
     "report_text",
     "unregister",

@@ -15,10 +15,20 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["is_zero", "ZERO_TEST_OPS", "size", "nonzero_number", "tidy"]
+__all__ = [
+    "is_zero",
+    "ZERO_TEST_OPS",
+    "MAX_EXPANSION_TERMS",
+    "expansion_terms",
+    "size",
+    "nonzero_number",
+    "tidy",
+]
 
 #: expressions larger than this (in ``count_ops``) only get the cheap tests
 ZERO_TEST_OPS = 400
+#: expressions whose expansion could have more terms than this are not expanded
+MAX_EXPANSION_TERMS = 5000
 
 
 def size(expr: sp.Expr) -> int:
@@ -36,6 +46,8 @@ def is_zero(expr: sp.Expr, budget: int = ZERO_TEST_OPS) -> bool:
     expr = sp.sympify(expr)
     if expr == 0:
         return True
+    if expansion_terms(expr) > MAX_EXPANSION_TERMS:
+        return False  # not shown: expanding would take too long (the caller may try numbers)
     if sp.expand(expr) == 0:
         return True
     if sp.count_ops(expr) <= budget:
@@ -44,6 +56,36 @@ def is_zero(expr: sp.Expr, budget: int = ZERO_TEST_OPS) -> bool:
         except sp.PolynomialError:
             return False
     return False
+
+
+def expansion_terms(expr: sp.Expr) -> int:
+    """An upper bound on the number of terms of ``sympy.expand(expr)``, computed without
+    expanding (sums add, products multiply, integer powers raise), shared subtrees counted
+    once per occurrence; used to refuse expansions that would explode.
+
+    >>> a, b, c = sp.symbols("a b c")
+    >>> expansion_terms((a + b) * (a + c) ** 2)
+    8
+    """
+    memo: dict[sp.Basic, int] = {}
+
+    def terms(e: sp.Basic) -> int:
+        if e in memo:
+            return memo[e]
+        if e.is_Add:
+            out = sum(terms(a) for a in e.args)
+        elif e.is_Mul:
+            out = 1
+            for a in e.args:
+                out *= terms(a)
+        elif e.is_Pow and e.exp.is_Integer and e.exp > 0:
+            out = terms(e.base) ** int(e.exp)
+        else:
+            out = 1
+        memo[e] = out = min(out, 10**12)
+        return out
+
+    return terms(expr)
 
 
 def nonzero_number(value: sp.Expr, digits: int = 30) -> bool:

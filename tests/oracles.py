@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import mpmath
 import sympy as sp
 
 from symbolic_bp import Network, custom, derive, loss_gradient
@@ -51,12 +52,47 @@ def expanded_values(net: Network, convention: str, point: dict) -> dict[sp.Symbo
     return {p: rules.expanded(p).xreplace(point) for p in net.parameters()}
 
 
+def high_precision(expr: sp.Expr, digits: int = 60) -> mpmath.mpf:
+    """The value of a constant expression with mpmath at ``digits`` digits, walking the
+    expression once with sharing (SymPy's evalf re-walks shared subtrees and is exponential on
+    the nested expressions of deep networks). An oracle independent of the package's own
+    interval code."""
+    memo: dict = {}
+    funcs = {sp.exp: mpmath.exp, sp.log: mpmath.log, sp.tanh: mpmath.tanh}
+
+    def ev(e: sp.Basic) -> mpmath.mpf:
+        if e in memo:
+            return memo[e]
+        if e.is_Rational:
+            out = mpmath.mpf(int(e.p)) / int(e.q)
+        elif e.is_Add:
+            out = mpmath.fsum(ev(a) for a in e.args)
+        elif e.is_Mul:
+            out = mpmath.fprod(ev(a) for a in e.args)
+        elif e.is_Pow:
+            out = ev(e.args[0]) ** ev(e.args[1])
+        elif e.func in funcs:
+            out = funcs[e.func](ev(e.args[0]))
+        elif hasattr(e.func, "explicit"):
+            out = ev(e.func.explicit(e.args[0]))
+        elif e is sp.E:
+            out = mpmath.e
+        else:
+            out = mpmath.mpf(str(sp.N(e, digits)))
+        memo[e] = out
+        return out
+
+    with mpmath.workdps(digits):
+        return ev(sp.sympify(expr))
+
+
 def differ(a: sp.Expr, b: sp.Expr) -> bool:
-    """Exact values differ (high-precision check for transcendental constants)."""
-    d = sp.nsimplify(0) + a - b
+    """Exact values differ (rationals exactly; other constants at 60 digits)."""
+    d = sp.sympify(a) - sp.sympify(b)
     if d.is_Rational:
         return d != 0
-    return abs(sp.N(d, 50)) > sp.Float("1e-40")
+    with mpmath.workdps(60):
+        return abs(high_precision(a) - high_precision(b)) > mpmath.mpf(10) ** -40
 
 
 def point_from_strings(net: Network, point: dict[str, str]) -> dict[sp.Symbol, sp.Expr]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mpmath
 import pytest
 import sympy as sp
 
@@ -21,6 +22,7 @@ from .oracles import (
     concrete,
     differ,
     expanded_values,
+    high_precision,
     oracle_values,
     point_from_strings,
     rational_point,
@@ -60,8 +62,9 @@ def check_report_against_oracle(net: Network, conv: str, report) -> None:
         if as_json["exact"]:
             assert not differ(sp.Rational(text), value)
         else:
-            lo, hi = (sp.Float(part, 40) for part in text.strip("[]").split(","))
-            assert lo <= sp.N(value, 40) <= hi, (text, sp.N(value, 30))
+            with mpmath.workdps(60):
+                lo, hi = (mpmath.mpf(part) for part in text.strip("[]").split(","))
+                assert lo <= high_precision(value) <= hi, (text, high_precision(value))
 
 
 GRID = [
