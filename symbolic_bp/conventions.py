@@ -173,9 +173,10 @@ class Gradient(Convention):
 
     The signal ``G^l_j = dE/de^l_j`` is obtained by the chain rule over the network's graph,
     every factor a SymPy derivative of a local expression: ``dE/de^L_j`` of the loss,
-    ``de^{l+1}_k/de^l_j`` of the net input, ``de^l_j/dp`` of the net input. It reuses no
-    convention's formula; :func:`symbolic_bp.derive.loss_gradient` differentiates the whole
-    expanded loss instead, and the prover checks the two agree on small networks.
+    ``de^{l+1}_k/de^l_j`` and ``de^l_j/dp`` of the net input (of its one term that contains
+    the variable, :meth:`~symbolic_bp.network.Network.local_input`, so each costs one term).
+    It reuses no convention's formula; :func:`symbolic_bp.derive.loss_gradient` differentiates
+    the whole expanded loss instead, and the prover checks the two agree on small networks.
     """
 
     name = "gradient"
@@ -189,13 +190,15 @@ class Gradient(Convention):
         self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
     ) -> sp.Expr:
         e = net.e(l, j)
-        return net.sum(l + 1, lambda k: upstream[k] * sp.diff(net.net_input(l + 1, k), e))
+        return net.sum(l + 1, lambda k: upstream[k] * sp.diff(net.local_input(l + 1, k, e), e))
 
     def weight_update(self, net: Network, l: int, j: int, i: int, signal: sp.Expr) -> sp.Expr:
-        return -net.eta * signal * sp.diff(net.net_input(l, j), net.w(l, j, i))
+        w = net.w(l, j, i)
+        return -net.eta * signal * sp.diff(net.local_input(l, j, w), w)
 
     def bias_update(self, net: Network, l: int, j: int, signal: sp.Expr) -> sp.Expr:
-        return -net.eta * signal * sp.diff(net.net_input(l, j), net.b(l, j))
+        b = net.b(l, j)
+        return -net.eta * signal * sp.diff(net.local_input(l, j, b), b)
 
 
 class Delta(Convention):

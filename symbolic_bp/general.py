@@ -214,6 +214,10 @@ class GeneralNetwork:
         total = sp.Sum(self.w(layer, a, _m) * self.y(layer - 1, _m), (_m, 1, self.n[layer - 1]))
         return total + self.b(layer, a) if self.bias else total
 
+    def local_input(self, layer: sp.Expr, a: sp.Expr, atom: sp.Expr) -> sp.Expr:
+        """The whole symbolic net input: SymPy differentiates the ``Sum`` (Kronecker delta)."""
+        return self.net_input(layer, a)
+
     def loss_local(self) -> sp.Expr:
         return sp.Sum(self.loss.term(self.t(_q), self.y(L, _q)), (_q, 1, self.n[L]))
 

@@ -233,6 +233,26 @@ class Network:
         total = self.sum(l - 1, lambda i: self.w(l, j, i) * self.y(l - 1, i))
         return total + self.b(l, j) if self.bias else total
 
+    def local_input(self, l: int, j: int, atom: sp.Symbol) -> sp.Expr:
+        """The part of ``e^l_j`` that depends on ``atom`` (a weight or bias of neuron ``j`` of
+        layer ``l``, or a net-input atom ``e{l-1}_{i}``): the one term of the sum that contains
+        it, so that SymPy's derivative of it is ``de^l_j/d atom`` at the cost of one term.
+
+        >>> net = Network.build([2, 2, 1], "generic")
+        >>> net.local_input(2, 1, net.e(1, 2))
+        w2_1_2*f_1(e1_2)
+        """
+        if atom == self.b(l, j):
+            return atom if self.bias else sp.S.Zero
+        name = atom.name
+        if name.startswith(f"w{l}_{j}_"):
+            i = int(name.rsplit("_", 1)[1])
+        elif name.startswith(f"e{l - 1}_"):
+            i = int(name.rsplit("_", 1)[1])
+        else:
+            return sp.S.Zero
+        return self.w(l, j, i) * self.y(l - 1, i)
+
     def loss_local(self) -> sp.Expr:
         """``E`` in the output atoms ``e{L}_{j}`` and the targets."""
         L = self.depth

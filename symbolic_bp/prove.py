@@ -306,14 +306,15 @@ def _substitute_generic(net: Network, attempt: int) -> tuple[Network, dict[str, 
 
 
 def _random_point(net: Network, attempt: int) -> dict[sp.Symbol, sp.Rational]:
-    """A deterministic point of small non-zero rationals (targets in (0, 1))."""
+    """A deterministic point of small non-zero rationals (targets in (0, 1)). Later attempts
+    lean towards positive values, so that piecewise activations (ReLU) see other patterns of
+    active and inactive neurons."""
     rng = random.Random(1009 * attempt + 17)
+    positive = (0.5, 0.5, 0.75, 0.9, 0.65, 0.8)[attempt % 6]
 
-    def q(low: int = -5, high: int = 5) -> sp.Rational:
-        while True:
-            num = rng.randint(low, high)
-            if num:
-                return sp.Rational(num, rng.randint(2, 7))
+    def q() -> sp.Rational:
+        num = rng.randint(1, 5) * (1 if rng.random() < positive else -1)
+        return sp.Rational(num, rng.randint(2, 7))
 
     point: dict[sp.Symbol, sp.Rational] = {}
     for i in net.neurons(0):
@@ -554,7 +555,9 @@ def _find_counterexamples(
     first: Counterexample | None = None
     # witnesses from the top layer first: their differences are the simplest to read
     open_ = sorted(pending, key=lambda p: -results[p].layer)
-    for attempt in range(limits.counterexample_attempts):
+    # small networks are cheap to evaluate: try more points there
+    attempts = limits.counterexample_attempts * (3 if net.parameter_count <= 200 else 1)
+    for attempt in range(attempts):
         if not open_ or clock.expired():
             break
         concrete, chosen = _substitute_generic(net, attempt)
