@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 import sympy as sp
+from sympy.codegen.numpy_nodes import logaddexp
 
 from .errors import InputError
 from .parsing import X, parse_expression
@@ -226,15 +227,22 @@ class Activation:
 
 
 @cache
-def _opaque(name: str, expr: sp.Expr) -> tuple[type[sp.Function], type[sp.Function]]:
+def _opaque(
+    name: str, expr: sp.Expr, numeric: tuple[tuple[str, sp.Expr], ...] = ()
+) -> tuple[type[sp.Function], type[sp.Function]]:
     """Function classes ``name`` and ``name'`` standing for ``expr`` and its derivative.
 
     Keeping an activation opaque keeps every derived expression polynomial in a few atoms
     (cheap to expand and cancel); the classes evaluate at numbers, differentiate by the chain
     rule, print as NumPy code and interval-evaluate through their explicit forms."""
     dexpr = sp.diff(expr, X)
+    forms = dict(numeric)
 
-    def make(label: str, explicit: sp.Expr, fdiff: object) -> type[sp.Function]:
+    def make(
+        label: str, explicit: sp.Expr, fdiff: object, printed: sp.Expr | None = None
+    ) -> type[sp.Function]:
+        printed = explicit if printed is None else printed
+
         def eval_(cls: type, a: sp.Expr) -> sp.Expr | None:
             return explicit.xreplace({X: a}) if a.is_number else None
 
@@ -245,7 +253,8 @@ def _opaque(name: str, expr: sp.Expr) -> tuple[type[sp.Function], type[sp.Functi
             )
 
         def numpy(self: sp.Function, printer: sp.printing.numpy.NumPyPrinter) -> str:
-            return "(%s)" % printer._print(explicit.xreplace({X: self.args[0]}))
+            # a numerically safe form where one is known (no overflow at |x| = 1000)
+            return "(%s)" % printer._print(printed.xreplace({X: self.args[0]}))
 
         attrs: dict[str, object] = {
             "eval": classmethod(eval_),
@@ -256,14 +265,17 @@ def _opaque(name: str, expr: sp.Expr) -> tuple[type[sp.Function], type[sp.Functi
         }
         if fdiff is not None:
             attrs["fdiff"] = fdiff
+            # safe forms of log f(x) and log(1 - f(x)), read by the NumPy code generator
+            attrs["numpy_log"] = forms.get("log")
+            attrs["numpy_log1m"] = forms.get("log1m")
         return type(label, (sp.Function,), attrs)
 
-    df = make(f"{name}'", dexpr, None)
+    df = make(f"{name}'", dexpr, None, forms.get("df"))
 
     def fdiff(self: sp.Function, argindex: int = 1) -> sp.Expr:
         return df(self.args[0])
 
-    return make(name, expr, fdiff), df
+    return make(name, expr, fdiff, forms.get("f")), df
 
 
 def _make(
@@ -273,8 +285,9 @@ def _make(
     description: str,
     unit: bool = False,
     opaque: bool = True,
+    numeric: dict[str, sp.Expr] | None = None,
 ) -> Activation:
-    classes = _opaque(name, expr) if opaque else None
+    classes = _opaque(name, expr, tuple(sorted((numeric or {}).items()))) if opaque else None
     return Activation(
         name, expr, sp.diff(expr, X), through_output, False, description, unit, classes
     )
@@ -283,12 +296,30 @@ def _make(
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        _make("sigmoid", 1 / (1 + sp.exp(-X)), Y * (1 - Y), "logistic sigmoid 1/(1+exp(-x))", True),
+        _make(
+            "sigmoid",
+            1 / (1 + sp.exp(-X)),
+            Y * (1 - Y),
+            "logistic sigmoid 1/(1+exp(-x))",
+            True,
+            numeric={
+                "f": (1 + sp.tanh(X / 2)) / 2,
+                "df": (1 - sp.tanh(X / 2) ** 2) / 4,
+                "log": -logaddexp(0, -X),
+                "log1m": -logaddexp(0, X),
+            },
+        ),
         _make("tanh", sp.tanh(X), 1 - Y**2, "hyperbolic tangent"),
         _make("relu", ReLU(X), ReLUStep(Y), "max(0, x), with relu'(0) = 0", opaque=False),
         _make("leaky_relu", LeakyReLU(X), LeakyStep(Y), "x for x > 0, else x/100", opaque=False),
         _make("identity", X, sp.S.One, "f(x) = x", opaque=False),
-        _make("softplus", sp.log(1 + sp.exp(X)), 1 - sp.exp(-Y), "log(1 + exp(x))"),
+        _make(
+            "softplus",
+            sp.log(1 + sp.exp(X)),
+            1 - sp.exp(-Y),
+            "log(1 + exp(x))",
+            numeric={"f": logaddexp(0, X), "df": (1 + sp.tanh(X / 2)) / 2},
+        ),
     )
 }
 

@@ -132,10 +132,15 @@ def minus_dloss_doutput(net: Network, j: int) -> sp.Expr:
 def minus_dloss_dnet(net: Network, j: int) -> sp.Expr:
     r"""``-dE/de^L_j``, by SymPy differentiation of the loss in the output atom, then tidied
     locally (so that cross-entropy with a sigmoid output comes out as ``t - y``)."""
-    raw = -sp.diff(net.loss_local(), net.e(net.depth, j))
+    return tidy_output_signal(net, j, -sp.diff(net.loss_local(), net.e(net.depth, j)))
+
+
+def tidy_output_signal(net: Network, j: int, raw: sp.Expr) -> sp.Expr:
+    """The shortest exact form of an expression of output neuron ``j`` alone (its net input
+    and target): tidied on the explicit form, then folded back into the opaque activation,
+    and checked equal to ``raw`` exactly. Cross-entropy with a sigmoid output gives ``t - y``."""
     L, e = net.depth, net.e(net.depth, j)
     act = net.activations[L - 1]
-    # tidy the explicit form (one neuron), then fold the activation back into its opaque name
     fold = {act.unfold(net.y(L, j)): net.y(L, j), act.unfold(net.fprime(L, j)): net.fprime(L, j)}
     tidy = _tidy_output(net.unfold(raw), net.t(j), act.unfold(net.y(L, j))).xreplace(fold)
     if tidy.free_symbols <= raw.free_symbols | {e} and is_zero(net.unfold(tidy - raw)):
@@ -184,7 +189,9 @@ class Gradient(Convention):
     description = "-eta dE/dp by SymPy differentiation (ground truth)"
 
     def output_signal(self, net: Network, j: int) -> sp.Expr:
-        return sp.diff(net.loss_local(), net.e(net.depth, j))
+        # dE/de^L_j by SymPy; the same local tidy as delta's (checked exact), so that e.g.
+        # cross-entropy with a sigmoid output is y - t rather than a 0/0 at saturation
+        return -minus_dloss_dnet(net, j)
 
     def hidden_signal(
         self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]

@@ -23,9 +23,11 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
+from .conventions import tidy_output_signal
 from .derive import UpdateRules, derive
 from .errors import InputError
 from .network import Network
+from .parsing import X as _X
 
 __all__ = ["compile_rules", "StepFunction", "numeric_loss", "check_numeric", "require_concrete"]
 
@@ -44,6 +46,26 @@ def require_concrete(net: Network, what: str) -> None:
             )
 
 
+class _SafePrinter(NumPyPrinter):
+    """NumPy printing with safe logarithms of activations: ``log(sigmoid(z))`` becomes
+    ``-logaddexp(0, -z)`` and ``log(1 - sigmoid(z))`` becomes ``-logaddexp(0, z)`` (read from the
+    activation's own ``numpy_log``/``numpy_log1m`` forms), so that a cross-entropy loss stays
+    finite at saturation."""
+
+    def _print_log(self, expr: sp.Expr) -> str:
+        arg = expr.args[0]
+        form = getattr(arg.func, "numpy_log", None)
+        if form is not None:
+            return "(%s)" % self._print(form.xreplace({_X: arg.args[0]}))
+        if arg.is_Add and len(arg.args) == 2 and sp.S.One in arg.args:
+            other = arg.args[0] if arg.args[1] == 1 else arg.args[1]
+            neg = -other
+            form = getattr(neg.func, "numpy_log1m", None)
+            if form is not None:
+                return "(%s)" % self._print(form.xreplace({_X: neg.args[0]}))
+        return super()._print_log(expr)
+
+
 def _program(rules: UpdateRules) -> tuple[str, list[sp.Symbol], list[sp.Symbol]]:
     """Source of ``def _step(x, t, w, eta)`` computing the loss and every update."""
     net = rules.network
@@ -53,7 +75,12 @@ def _program(rules: UpdateRules) -> tuple[str, list[sp.Symbol], list[sp.Symbol]]
     loss_sym = sp.Symbol("__loss")
     assignments.append((loss_sym, net.loss_local()))
     for l in range(net.depth, 0, -1):
-        assignments += list(zip(rules.signal_symbols[l], rules.signal_exprs[l], strict=True))
+        exprs = rules.signal_exprs[l]
+        if l == net.depth:
+            # output signals depend on one neuron only: use their shortest exact form, which
+            # avoids 0/0 at saturation (cross-entropy written as -dE/dy times f'(e))
+            exprs = [tidy_output_signal(net, j, x) for j, x in zip(net.neurons(l), exprs)]
+        assignments += list(zip(rules.signal_symbols[l], exprs, strict=True))
     params = net.parameters()
     update_syms = [sp.Symbol(f"__delta_{p.name}") for p in params]
     assignments += [(u, rules.updates[p]) for u, p in zip(update_syms, params, strict=True)]
@@ -63,7 +90,7 @@ def _program(rules: UpdateRules) -> tuple[str, list[sp.Symbol], list[sp.Symbol]]
     names: dict[sp.Symbol, sp.Symbol] = {}
     for k, s in enumerate([*inputs, *(a for a, _ in assignments)]):
         names.setdefault(s, sp.Symbol(f"v{k}"))
-    printer = NumPyPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
+    printer = _SafePrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
     body = [f"    {names[s].name} = {printer.doprint(e.xreplace(names))}" for s, e in assignments]
     args = ", ".join(names[s].name for s in inputs)
     outs = ", ".join(names[u].name for u in update_syms)
@@ -96,8 +123,14 @@ def compile_rules(rules: UpdateRules) -> StepFunction:
             raise InputError(
                 f"--target has {len(t)} values; the network has {net.sizes[-1]} outputs"
             )
-        with np.errstate(all="ignore"):
-            loss, deltas = fn(*x, *t, *(values[n] for n in names), lr)  # type: ignore[operator]
+        try:
+            with np.errstate(all="raise", under="ignore"):
+                loss, deltas = fn(*x, *t, *(values[n] for n in names), lr)  # type: ignore[operator]
+        except FloatingPointError as exc:
+            raise InputError(
+                f"convention {rules.convention.name!r}: {exc} at this point (its formulas are "
+                "not finite there in float64)"
+            ) from None
         new = {n: float(values[n] + d) for n, d in zip(names, deltas, strict=True)}
         return float(loss), new
 

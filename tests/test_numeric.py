@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from symbolic_bp import InputError, Network, check_numeric, compile_rules, derive
@@ -75,3 +76,29 @@ def test_wrong_input_length():
     step = compile_rules(derive(net, "delta"))
     with pytest.raises(InputError, match="--input has 3 values"):
         step(_params(net, 1), [1.0, 2.0, 3.0], [0.5], 0.1)
+
+
+@pytest.mark.parametrize("loss", ["half_sse", "sse", "cross_entropy"])
+@pytest.mark.parametrize("act", ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity"])
+@pytest.mark.parametrize("conv", ["gradient", "delta", "matrix", "output_derivative"])
+def test_no_overflow_at_magnitude_1000(conv, act, loss):
+    """Safe forms (sigmoid through tanh, softplus and log-loss through logaddexp): finite
+    results and no floating-point warning (they would raise here) at inputs of magnitude 1000."""
+    if loss == "cross_entropy":
+        act = f"{act},sigmoid"
+    net = Network.build([2, 3, 2], act, loss=loss, bias=True)
+    step = compile_rules(derive(net, conv))
+    for sign in (1.0, -1.0):
+        values = {n: sign * 1.0 for n in net.parameter_names()}
+        loss_value, new = step(values, [1000.0 * sign, -1000.0], [0.25, 0.75], 0.1)
+        assert np.isfinite(loss_value)
+        assert all(np.isfinite(v) for v in new.values())
+
+
+def test_unbounded_recipe_is_reported_not_silently_infinite():
+    """The AGH recipe with cross-entropy divides by 1 - y: at saturation its value is not
+    representable, and the step says so instead of printing inf."""
+    net = Network.build([1, 1], "sigmoid", loss="cross_entropy")
+    step = compile_rules(derive(net, "error_at_update"))
+    with pytest.raises(InputError, match="not finite there"):
+        step({"w1_1_1": 1.0}, [1000.0], [0.5], 0.1)
