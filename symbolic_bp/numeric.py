@@ -79,7 +79,8 @@ def _program(rules: UpdateRules) -> tuple[str, list[sp.Symbol], list[sp.Symbol]]
         if l == net.depth:
             # output signals depend on one neuron only: use their shortest exact form, which
             # avoids 0/0 at saturation (cross-entropy written as -dE/dy times f'(e))
-            exprs = [tidy_output_signal(net, j, x) for j, x in zip(net.neurons(l), exprs)]
+            pairs = zip(net.neurons(l), exprs, strict=True)
+            exprs = [tidy_output_signal(net, j, x) for j, x in pairs]
         assignments += list(zip(rules.signal_symbols[l], exprs, strict=True))
     params = net.parameters()
     update_syms = [sp.Symbol(f"__delta_{p.name}") for p in params]
