@@ -7,10 +7,13 @@ Exit codes: 0 proven equal (or a command succeeded), 1 proven different, 2 bad i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -151,18 +154,68 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
     net = _network(args)
-    if args.general:
-        proof = prove_general(a, b, limits=Limits(timeout=args.timeout))
-        print(json.dumps(proof.to_dict(), indent=2) if args.json else general_text(proof), end="")
+    try:
+        # the prover stops itself at --timeout between steps; this hard limit (a little later)
+        # also interrupts a single long SymPy operation
+        with _hard_time_limit(args.timeout * 1.25 + 2.0):
+            if args.general:
+                proof = prove_general(a, b, limits=Limits(timeout=args.timeout))
+                text = json.dumps(proof.to_dict(), indent=2) + "\n" if args.json else None
+                print(text if text is not None else general_text(proof), end="")
+                return proof.exit_code
+            limits = Limits(timeout=args.timeout)
+            report = prove(net, a, b, limits, conditions=not args.no_conditions)
+    except _TimeLimit:
+        reason = f"time limit of {args.timeout:g} s reached before the proof finished"
         if args.json:
-            print()
-        return proof.exit_code
-    report = prove(net, a, b, Limits(timeout=args.timeout), conditions=not args.no_conditions)
+            print(
+                json.dumps(
+                    {
+                        "equivalent": None,
+                        "conventions": [a, b],
+                        "parameters": [],
+                        "counterexample": None,
+                        "conditions": [],
+                        "notes": [reason],
+                        "seconds": round(args.timeout, 3),
+                    },
+                    indent=2,
+                )
+            )
+        else:
+            print(f"UNKNOWN: {reason} (raise --timeout to give it longer).")
+        return 3
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
         print(report_text(report))
     return report.exit_code
+
+
+class _TimeLimit(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _hard_time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`_TimeLimit` after ``seconds`` (a real-time alarm; main thread only)."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise _TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _read_params(path: str, net: Network) -> dict[str, float]:

@@ -308,3 +308,27 @@ def test_output_is_deterministic():
     a = run("prove", "--layers", "2,2,1", "--activation", "sigmoid")
     b = run("prove", "--layers", "2,2,1", "--activation", "sigmoid")
     assert a.stdout == b.stdout and a.returncode == b.returncode
+
+
+def test_timeout_is_a_hard_limit_on_the_whole_command():
+    """Deriving a large network takes longer than the limit: unknown, exit 3, on time."""
+    import time
+
+    start = time.perf_counter()
+    res = run(
+        "prove",
+        "--layers",
+        "64,64,10",
+        "--activation",
+        "sigmoid",
+        "--conventions",
+        "delta,gradient",
+        "--timeout",
+        "1",
+        "--json",
+    )
+    elapsed = time.perf_counter() - start
+    assert res.returncode == 3, res.stderr
+    data = json.loads(res.stdout)
+    assert data["equivalent"] is None and "time limit" in data["notes"][0]
+    assert elapsed < 15

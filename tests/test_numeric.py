@@ -102,3 +102,20 @@ def test_unbounded_recipe_is_reported_not_silently_infinite():
     step = compile_rules(derive(net, "error_at_update"))
     with pytest.raises(InputError, match="not finite there"):
         step({"w1_1_1": 1.0}, [1000.0], [0.5], 0.1)
+
+
+def test_relu_derivative_at_zero_is_zero_numerically():
+    """The symbolic convention relu'(0) = 0 holds in the generated code too: the first
+    layer's net input is exactly 0 (w x + b = 0.5 - 0.5) with a non-zero input, so its weight
+    moves only if relu'(0) were not 0."""
+    net = Network.build([1, 1, 1], "relu", bias=True)
+    step = compile_rules(derive(net, "delta"))
+    values = {"w1_1_1": 0.5, "b1_1": -0.5, "w2_1_1": 0.3, "b2_1": 0.2}
+    _, new = step(values, [1.0], [1.0], 0.5)
+    assert new["w1_1_1"] == 0.5 and new["b1_1"] == -0.5
+    assert new["w2_1_1"] == 0.3  # y1 = relu(0) = 0: no update either
+    assert new["b2_1"] != 0.2  # the output bias does move: the step is not a no-op
+    # and symbolically
+    from symbolic_bp import get_activation
+
+    assert get_activation("relu").derivative(0) == 0
