@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
+from latex2mathml.converter import convert as latex_to_mathml
 
 from .algebra import is_zero
 from .conventions import Convention, get_convention
@@ -354,11 +355,17 @@ class GeneralStep:
         """The equation as LaTeX."""
         return f"{sp.latex(self.lhs)} = {sp.latex(self.rhs)}"
 
+    @property
+    def mathml(self) -> str:
+        """The equation as presentation MathML (latex2mathml)."""
+        return latex_to_mathml(self.latex)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "equation": self.equation,
             "latex": self.latex,
+            "mathml": self.mathml,
             "ranges": self.ranges,
             "verdict": self.verdict,
             "residual": None if self.verdict == EQUAL else sp.sstr(self.residual),

@@ -178,8 +178,11 @@ def test_cli_general_json():
         "steps",
     } <= set(data)
     for step in data["steps"]:
-        assert {"name", "equation", "latex", "verdict"} <= set(step)
+        assert {"name", "equation", "latex", "mathml", "verdict"} <= set(step)
         assert step["verdict"] in ("equal", "differs")
+        # presentation MathML, with no raw LaTeX left behind
+        assert step["mathml"].startswith("<math") and "\\" not in step["mathml"]
+        assert "<mi>" in step["mathml"]
 
 
 def test_cli_general_text_default_question():
@@ -188,3 +191,21 @@ def test_cli_general_text_default_question():
     assert res.stdout.startswith("DIFFERENT: the induction relating error_at_update and delta")
     assert "[FAILS] inductive step" in res.stdout
     assert "f_m' = 1 for every layer m >= 2" in res.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("conv", OTHERS)
+def test_general_verdict_agrees_on_the_whole_core_grid(proofs, conv):
+    """The general verdict per parameter class matches the instance prover on every network
+    of the core issue's grid (generic activations; sigmoid for output_derivative)."""
+    from .test_prove import GRID
+
+    rows = {row["name"].split(" ")[1]: row["status"] for row in proofs[conv].parameters}
+    act = "sigmoid" if conv == "output_derivative" else "generic"
+    for param in GRID:
+        sizes, bias = param.values
+        net = Network.build(sizes, act, bias=bias)
+        report = prove(net, conv, "gradient", conditions=False)
+        for r in report.parameters:
+            kind = "(output" if r.layer == net.depth else "(hidden"
+            assert r.status == rows[kind], (sizes, bias, r.name)
