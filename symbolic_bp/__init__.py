@@ -31,7 +31,7 @@ from .conventions import (
     unregister,
 )
 from .derive import UpdateRules, derive, loss_gradient
-from .errors import InputError, LimitError, SymbolicBPError
+from .errors import InputError, SymbolicBPError
 from .general import GeneralProof, prove_general
 from .losses import LOSSES, Loss, get_loss
 from .network import Network
@@ -60,7 +60,6 @@ __all__ = [
     "InPlace",
     "InputError",
     "LOSSES",
-    "LimitError",
     "Limits",
     "Loss",
     "Matrix",

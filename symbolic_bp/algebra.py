@@ -21,7 +21,6 @@ __all__ = [
     "MAX_EXPANSION_TERMS",
     "expansion_terms",
     "size",
-    "nonzero_number",
     "tidy",
 ]
 
@@ -86,23 +85,6 @@ def expansion_terms(expr: sp.Expr) -> int:
         return out
 
     return terms(expr)
-
-
-def nonzero_number(value: sp.Expr, digits: int = 30) -> bool:
-    """``True`` when the exact constant ``value`` is provably not 0.
-
-    Rationals are compared exactly; other constants (``exp(1/3)`` and the like) are evaluated
-    by :meth:`sympy.Expr.evalf` with ``strict=True``, which raises instead of returning a
-    result with fewer than ``digits`` correct digits, so a non-zero result is certain.
-    """
-    value = sp.sympify(value)
-    if value.is_Rational:
-        return value != 0
-    try:
-        approx = value.evalf(digits, strict=True)
-    except (sp.core.evalf.PrecisionExhausted, ValueError, TypeError):
-        return False
-    return bool(approx.is_number and approx != 0 and approx.is_comparable)
 
 
 def tidy(

@@ -7,7 +7,7 @@ code 2 (:class:`InputError`) without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["SymbolicBPError", "InputError", "LimitError"]
+__all__ = ["SymbolicBPError", "InputError"]
 
 
 class SymbolicBPError(Exception):
@@ -16,7 +16,3 @@ class SymbolicBPError(Exception):
 
 class InputError(SymbolicBPError, ValueError):
     """A value given by the user is malformed, unknown or out of range (exit code 2)."""
-
-
-class LimitError(SymbolicBPError):
-    """A job would exceed a resource limit (size or time); the message says which and why."""

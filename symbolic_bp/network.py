@@ -20,7 +20,7 @@ w2_1_1*f_1(e1_1) + w2_1_2*f_1(e1_2) + w2_1_3*f_1(e1_3)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -333,8 +333,3 @@ class Network:
     def expanded_loss(self) -> sp.Expr:
         """``E`` as one expression in inputs, targets and parameters."""
         return self.expand(self.loss_local())
-
-
-def iter_layers_down(net: Network) -> Iterable[int]:
-    """``L, L-1, ..., 1``."""
-    return range(net.depth, 0, -1)

@@ -172,6 +172,7 @@ class Report:
     relations: list[Relation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    conditions_searched: bool = False
 
     def counts(self) -> dict[str, int]:
         """How many parameters are equal, differ, unknown."""
@@ -495,6 +496,7 @@ def prove(
         notes.append(_gradient_crosscheck(net, limits))
     if conditions and _search and report.counts()[DIFFERS] and not clock.expired():
         report.conditions = _find_conditions(net, ca, cb, limits, clock)
+        report.conditions_searched = not clock.expired()
     report.seconds = clock.elapsed
     return report
 

@@ -93,8 +93,10 @@ def report_text(report: Report) -> str:
         if report.conditions:
             lines.append("They agree (proven) when:")
             lines.extend(f"  - {c}" for c in report.conditions)
-        else:
+        elif report.conditions_searched:
             lines.append("No condition of the form 'some layers linear' makes them agree.")
+        else:
+            lines.append("(No condition under which they agree was searched for.)")
     if report.notes:
         lines.append("")
         lines.extend(f"Note: {n}" for n in report.notes)
@@ -165,6 +167,7 @@ def general_text(proof: GeneralProof) -> str:
             lines.extend(f"  - {c}" for c in proof.conditions)
         else:
             lines.append(
-                "No condition of the form 'some derivatives identically 1' makes them agree."
+                "Neither 'f_m' = 1 for every layer m >= 2' nor 'f_m' = 1 for every layer' makes "
+                "them agree."
             )
     return "\n".join(lines).rstrip() + "\n"
