@@ -234,7 +234,9 @@ class GeneralNetwork:
         )
 
     def signal_vector(self, signals: Mapping[Any, sp.Expr], layer: sp.Expr) -> sp.MatrixExpr:
-        return _IndexedMatrix(f"S_{layer}", self.n[layer], 1, lambda r, c: signals[r + 1])
+        # a name unique to this mapping: matrices with equal names compare (and cache) equal
+        name = f"S_{layer}_{id(signals)}"
+        return _IndexedMatrix(name, self.n[layer], 1, lambda r, c: signals[r + 1])
 
     def locate(self, name: str) -> tuple[int, int, int | None]:  # pragma: no cover - guard
         raise InputError("a general network has no named parameters")
