@@ -156,8 +156,6 @@ class GeneralNetwork:
     ``neurons(l)`` gives the one symbolic index that stands for every neuron of layer ``l``.
     """
 
-    symbolic = True
-
     def __init__(self, loss: Loss, bias: bool = True) -> None:
         self.loss = loss
         self.bias = bias
@@ -180,9 +178,6 @@ class GeneralNetwork:
 
     def neurons(self, layer: sp.Expr) -> list[sp.Symbol]:
         return [self.index(layer)]
-
-    def ranges(self) -> dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]:
-        return {}
 
     # -- symbols -------------------------------------------------------------------------
     def x(self, a: sp.Expr) -> sp.Expr:
