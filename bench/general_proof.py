@@ -20,12 +20,23 @@ def main() -> None:
             continue
         start = time.perf_counter()
         res = subprocess.run(
-            [sys.executable, "-m", "symbolic_bp", "prove", "--general", "--conventions",
-             f"{name},gradient"],
-            capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "symbolic_bp",
+                "prove",
+                "--general",
+                "--conventions",
+                f"{name},gradient",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         seconds = time.perf_counter() - start
-        verdict = {0: "equal", 1: "differs", 3: "unknown"}.get(res.returncode, f"exit {res.returncode}")
+        verdict = {0: "equal", 1: "differs", 3: "unknown"}.get(
+            res.returncode, f"exit {res.returncode}"
+        )
         print(f"{name:<28} {verdict:<9} {seconds:8.2f}")
 
 

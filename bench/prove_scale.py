@@ -1,0 +1,146 @@
+"""How the instance prover scales with the number of parameters (issue #4's measurement).
+
+For each network of a size ladder it runs, in a fresh subprocess with a wall-time cap,
+``prove`` for ``delta,gradient`` and ``error_at_update,gradient`` with generic and sigmoid
+activations (biases on), and prints parameters, seconds and peak memory (the child's max RSS).
+It fits the growth exponent of time against parameters (least squares on log-log), and runs the
+naive method (SymPy ``diff`` of the whole expanded loss for every parameter, then
+``simplify(rule - gradient)``) on the same ladder until a size exceeds its cap.
+
+Run:  python bench/prove_scale.py [--max-params N] [--cap SECONDS] [--naive-cap SECONDS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+
+LADDER = [
+    (2, 2, 1),
+    (3, 4, 2),
+    (4, 8, 4),
+    (8, 16, 4),
+    (16, 16, 4),
+    (32, 32, 10),
+    (64, 64, 10),
+    (4, 8, 8, 4, 2),
+    (128, 64, 10),
+    (784, 128, 10),
+    (784, 256, 128, 64, 10),
+]
+
+CHILD = """
+import json, sys, time
+from symbolic_bp import Network, prove
+from symbolic_bp.prove import Limits
+sizes, act, a, b, cap = json.loads(sys.argv[1])
+start = time.perf_counter()
+net = Network.build(sizes, act, bias=True)
+report = prove(net, a, b, Limits(timeout=cap), conditions=False)
+print(json.dumps({"counts": report.counts(), "seconds": time.perf_counter() - start}))
+"""
+
+NAIVE = """
+import json, sys, time
+import sympy as sp
+from symbolic_bp import Network, derive, loss_gradient
+sizes, act = json.loads(sys.argv[1])
+start = time.perf_counter()
+net = Network.build(sizes, act, bias=True)
+grad = loss_gradient(net)
+rules = derive(net, "delta")
+for p in net.parameters():
+    assert sp.simplify(net.unfold(rules.expanded(p) - grad[p])) == 0
+print(json.dumps({"seconds": time.perf_counter() - start}))
+"""
+
+
+def parameters(sizes: tuple[int, ...]) -> int:
+    return sum(sizes[i] * (sizes[i - 1] + 1) for i in range(1, len(sizes)))
+
+
+def run_child(code: str, payload: list, cap: float) -> tuple[dict | None, float, float]:
+    """(result, or None on time-out/failure; wall seconds; this child's peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, json.dumps(payload)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    timer = threading.Timer(cap, proc.kill)
+    timer.start()
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    timer.cancel()
+    wall = time.perf_counter() - start
+    ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and out
+    return (json.loads(out) if ok else None), wall, usage.ru_maxrss / 1024
+
+
+def exponent(points: list[tuple[int, float]]) -> float | None:
+    """Least-squares slope of log(seconds) against log(parameters)."""
+    pts = [(math.log(p), math.log(s)) for p, s in points if s > 0]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-params", type=int, default=300_000)
+    parser.add_argument("--cap", type=float, default=600.0, help="seconds per prove run")
+    parser.add_argument("--naive-cap", type=float, default=120.0)
+    args = parser.parse_args()
+    ladder = [s for s in LADDER if parameters(s) <= args.max_params]
+
+    print("layered prover (a fresh process per run, start-up included)")
+    header = f"{'network':<24} {'params':>8} {'pair':<26} {'act':<8} {'seconds':>9}"
+    print(f"{header} {'peak MiB':>9}  verdict")
+    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for sizes in ladder:
+        for pair in (("delta", "gradient"), ("error_at_update", "gradient")):
+            for act in ("generic", "sigmoid"):
+                result, wall, peak = run_child(CHILD, [sizes, act, *pair, args.cap], args.cap + 30)
+                verdict = (
+                    "time-out"
+                    if result is None
+                    else ",".join(f"{k}={v}" for k, v in result["counts"].items() if v)
+                )
+                name = "-".join(map(str, sizes))
+                print(
+                    f"{name:<24} {parameters(sizes):>8} {','.join(pair):<26} {act:<8} "
+                    f"{wall:9.2f} {peak:9.0f}  {verdict}",
+                    flush=True,
+                )
+                if result is not None:
+                    series.setdefault((pair[0], act), []).append((parameters(sizes), wall))
+    for (first, act), pts in series.items():
+        k = exponent(pts)
+        print(f"growth exponent {first},gradient {act}: {k:.2f}" if k else "")
+
+    print()
+    cap = f"{args.naive_cap:g}"
+    print(f"naive method (diff of the expanded loss, simplify per parameter; cap {cap} s)")
+    for sizes in ladder:
+        result, wall, _ = run_child(NAIVE, [sizes, "sigmoid"], args.naive_cap)
+        name = "-".join(map(str, sizes))
+        if result is None:
+            print(
+                f"{name:<24} {parameters(sizes):>8}  over {args.naive_cap:g} s: stopping the ladder"
+            )
+            break
+        print(f"{name:<24} {parameters(sizes):>8} {wall:9.2f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
