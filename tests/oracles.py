@@ -10,6 +10,12 @@ import sympy as sp
 from symbolic_bp import Network, custom, derive, loss_gradient
 from symbolic_bp.parsing import parse_expression
 
+#: the widely reproduced 2-2-2 sigmoid worked example (one bias per neuron)
+WORKED_EXAMPLE = {
+    "w1_1_1": 0.15, "w1_1_2": 0.20, "w1_2_1": 0.25, "w1_2_2": 0.30, "b1_1": 0.35, "b1_2": 0.35,
+    "w2_1_1": 0.40, "w2_1_2": 0.45, "w2_2_1": 0.50, "w2_2_2": 0.55, "b2_1": 0.60, "b2_2": 0.60,
+}  # fmt: skip
+
 #: concrete stand-ins for generic activations, chosen here (not by the prover)
 POLY = ["x**2/2 + x/3", "x**3/3 - x/2 + 1/5", "x**2/3 - x + 1", "x**3/4 + x**2/5 + x/7"]
 UNIT_OUTPUT = "1/(2 + x**2)"

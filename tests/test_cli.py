@@ -12,6 +12,8 @@ import pytest
 
 from symbolic_bp.cli import main
 
+from .oracles import WORKED_EXAMPLE
+
 EXE = shutil.which("symbolic-bp")
 
 
@@ -87,21 +89,25 @@ def test_prove_unknown_exit_3():
     assert {p["status"] for p in data["parameters"]} == {"unknown"}
 
 
+def run_step(path: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``symbolic-bp step`` on the 2-2-2 worked example with the parameters in ``path``."""
+    return run(
+        "step",
+        "--layers",
+        "2,2,2",
+        "--bias",
+        "--params",
+        str(path),
+        "--input",
+        "0.05,0.10",
+        "--target",
+        "0.01,0.99",
+        *extra,
+    )
+
+
 def _mazur_params(tmp_path: Path) -> Path:
-    params = {
-        "w1_1_1": 0.15,
-        "w1_1_2": 0.20,
-        "w1_2_1": 0.25,
-        "w1_2_2": 0.30,
-        "b1_1": 0.35,
-        "b1_2": 0.35,
-        "w2_1_1": 0.40,
-        "w2_1_2": 0.45,
-        "w2_2_1": 0.50,
-        "w2_2_2": 0.55,
-        "b2_1": 0.60,
-        "b2_2": 0.60,
-    }
+    params = dict(WORKED_EXAMPLE)
     path = tmp_path / "params.json"
     path.write_text(json.dumps(params))
     return path
@@ -158,18 +164,7 @@ def test_step_conventions_that_agree_give_the_same_numbers(tmp_path):
 
 def test_step_text(tmp_path):
     path = _mazur_params(tmp_path)
-    res = run(
-        "step",
-        "--layers",
-        "2,2,2",
-        "--bias",
-        "--params",
-        str(path),
-        "--input",
-        "0.05,0.10",
-        "--target",
-        "0.01,0.99",
-    )
+    res = run_step(path)
     assert res.returncode == 0
     assert "loss before the step: 0.29837" in res.stdout
     assert "w2_1_1" in res.stdout
@@ -260,18 +255,7 @@ def test_bad_params_file(tmp_path, content, fragment):
         content = json.dumps({**good, "w1_1_1": "0.15"})
     if content is not None:
         path.write_text(content)
-    res = run(
-        "step",
-        "--layers",
-        "2,2,2",
-        "--bias",
-        "--params",
-        str(path),
-        "--input",
-        "0.05,0.10",
-        "--target",
-        "0.01,0.99",
-    )
+    res = run_step(path)
     assert res.returncode == 2, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert fragment in res.stderr

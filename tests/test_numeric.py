@@ -9,6 +9,8 @@ import pytest
 
 from symbolic_bp import InputError, Network, check_numeric, compile_rules, derive
 
+from .oracles import WORKED_EXAMPLE
+
 
 def _params(net: Network, seed: int) -> dict[str, float]:
     rng = random.Random(seed)
@@ -46,20 +48,7 @@ def test_mazur_worked_example():
     """The widely reproduced worked example (2-2-2 sigmoid with shared biases as b per neuron):
     after one step w5 (w2_1_1) becomes 0.35891648."""
     net = Network.build([2, 2, 2], "sigmoid", bias=True)
-    values = {
-        "w1_1_1": 0.15,
-        "w1_1_2": 0.20,
-        "w1_2_1": 0.25,
-        "w1_2_2": 0.30,
-        "b1_1": 0.35,
-        "b1_2": 0.35,
-        "w2_1_1": 0.40,
-        "w2_1_2": 0.45,
-        "w2_2_1": 0.50,
-        "w2_2_2": 0.55,
-        "b2_1": 0.60,
-        "b2_2": 0.60,
-    }
+    values = dict(WORKED_EXAMPLE)
     loss, new = compile_rules(derive(net, "delta"))(values, [0.05, 0.10], [0.01, 0.99], 0.5)
     assert loss == pytest.approx(0.298371109, abs=1e-9)
     assert new["w2_1_1"] == pytest.approx(0.35891648, abs=1e-8)
