@@ -74,18 +74,18 @@ class Convention:
     # -- per-neuron recipe ---------------------------------------------------------------
     def output_signal(self, net: Network, j: int) -> sp.Expr:
         """The signal of output neuron ``j``."""
-        raise NotImplementedError
+        raise self._missing("output_signal")
 
     def hidden_signal(
         self, net: Network, l: int, j: int, upstream: Mapping[int, sp.Symbol]
     ) -> sp.Expr:
         """The signal of neuron ``j`` of hidden layer ``l`` from ``upstream`` (layer ``l+1``)."""
-        raise NotImplementedError
+        raise self._missing("hidden_signal")
 
     def update(self, net: Network, l: int, j: int, inp: sp.Expr, signal: sp.Expr) -> sp.Expr:
         """The update of a parameter of neuron ``j`` of layer ``l`` whose input is ``inp``
         (``y^{l-1}_i`` for a weight, 1 for a bias), given the neuron's signal."""
-        raise NotImplementedError
+        raise self._missing("update")
 
     def weight_update(self, net: Network, l: int, j: int, i: int, signal: sp.Expr) -> sp.Expr:
         """``Delta w^l_{ji}``: by default :meth:`update` with input ``y^{l-1}_i``."""
@@ -116,6 +116,13 @@ class Convention:
             if net.bias:
                 out[net.b(l, j)] = self.bias_update(net, l, j, s)
         return out
+
+    def _missing(self, hook: str) -> NotImplementedError:
+        """The error for a hook a recipe must define (this class is a base, not a recipe)."""
+        return NotImplementedError(
+            f"convention {self.name!r} does not define {hook}(); a recipe overrides "
+            "output_signal, hidden_signal and update (or layer_signals and layer_updates)"
+        )
 
     def __repr__(self) -> str:
         return f"<convention {self.name}>"

@@ -55,55 +55,41 @@ i, j, k = (sp.Symbol(s, **_INT) for s in "ijk")
 _m, _q = sp.Symbol("m", **_INT), sp.Symbol("q", **_INT)
 
 
-class _F(sp.Function):
-    """``f(l, x)``: the activation of layer ``l`` (undefined), printed ``f_l(x)``."""
+class _LayerFunction(sp.Function):
+    """A function of a layer index and a value, printed ``{head}_{l}{tail}(x)``."""
 
     nargs = 2
+    head, tail = "f", ""
+
+    def _latex(self, printer: Any) -> str:
+        layer, arg = (printer._print(a) for a in self.args)
+        return r"%s_{%s}%s\left(%s\right)" % (self.head, layer, self.tail, arg)
+
+    def _sympystr(self, printer: Any) -> str:
+        layer, arg = (printer._print(a) for a in self.args)
+        return "%s_{%s}%s(%s)" % (self.head, layer, self.tail, arg)
+
+
+class _F(_LayerFunction):
+    """``f(l, x)``: the activation of layer ``l`` (undefined), printed ``f_l(x)``."""
 
     def fdiff(self, argindex: int = 2) -> sp.Expr:
         if argindex != 2:
             raise sp.ArgumentIndexError(self, argindex)
         return _Fp(*self.args)
 
-    def _latex(self, printer: Any) -> str:
-        return r"f_{%s}\left(%s\right)" % (
-            printer._print(self.args[0]),
-            printer._print(self.args[1]),
-        )
 
-    def _sympystr(self, printer: Any) -> str:
-        return "f_{%s}(%s)" % (printer._print(self.args[0]), printer._print(self.args[1]))
-
-
-class _Fp(sp.Function):
+class _Fp(_LayerFunction):
     """``f'(l, x)``: the derivative of the activation of layer ``l``, printed ``f_l'(x)``."""
 
-    nargs = 2
-
-    def _latex(self, printer: Any) -> str:
-        return r"f_{%s}'\left(%s\right)" % (
-            printer._print(self.args[0]),
-            printer._print(self.args[1]),
-        )
-
-    def _sympystr(self, printer: Any) -> str:
-        return "f_{%s}'(%s)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+    tail = "'"
 
 
-class _G(sp.Function):
+class _G(_LayerFunction):
     """``g(l, y)``: the derivative of layer ``l``'s activation written through its output,
     defined by ``g(l, f(l, x)) = f'(l, x)`` (the hypothesis of ``output_derivative``)."""
 
-    nargs = 2
-
-    def _latex(self, printer: Any) -> str:
-        return r"g_{%s}\left(%s\right)" % (
-            printer._print(self.args[0]),
-            printer._print(self.args[1]),
-        )
-
-    def _sympystr(self, printer: Any) -> str:
-        return "g_{%s}(%s)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+    head = "g"
 
 
 class _IndexedMatrix(sp.MatrixSymbol):

@@ -356,11 +356,9 @@ class _Clock:
 
 
 def _derive_pair(net: Network, ca: Convention, cb: Convention) -> tuple[UpdateRules, UpdateRules]:
-    ra = derive(net, ca)
-    rb = derive(net, cb)
-    if set(ra.signal_values()) & set(rb.signal_values()):
-        rb = derive(net, cb, letter=f"{cb.letter}'")
-    return ra, rb
+    # signal symbols are named by letter, layer and neuron: the same letter would clash
+    letter = f"{cb.letter}'" if cb.letter == ca.letter else cb.letter
+    return derive(net, ca), derive(net, cb, letter=letter)
 
 
 def prove(

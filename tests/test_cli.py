@@ -15,6 +15,8 @@ from symbolic_bp.cli import main
 from .oracles import WORKED_EXAMPLE
 
 EXE = shutil.which("symbolic-bp")
+#: the keys of `symbolic-bp prove --json` that scripts rely on (the design's contract)
+PROVE_KEYS = {"equivalent", "conventions", "parameters", "counterexample", "conditions", "seconds"}
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -51,14 +53,7 @@ def test_prove_json_contract():
     res = run("prove", "--json")
     assert res.returncode == 1
     data = json.loads(res.stdout)
-    assert {
-        "equivalent",
-        "conventions",
-        "parameters",
-        "counterexample",
-        "conditions",
-        "seconds",
-    } <= set(data)
+    assert PROVE_KEYS <= set(data)
     assert data["equivalent"] is False
     assert data["conventions"] == ["error_at_update", "delta"]
     names = [p["name"] for p in data["parameters"]]
@@ -115,23 +110,7 @@ def _mazur_params(tmp_path: Path) -> Path:
 
 def test_step_json(tmp_path):
     path = _mazur_params(tmp_path)
-    res = run(
-        "step",
-        "--layers",
-        "2,2,2",
-        "--bias",
-        "--convention",
-        "delta",
-        "--params",
-        str(path),
-        "--input",
-        "0.05,0.10",
-        "--target",
-        "0.01,0.99",
-        "--lr",
-        "0.5",
-        "--json",
-    )
+    res = run_step(path, "--convention", "delta", "--lr", "0.5", "--json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert abs(data["loss"] - 0.298371109) < 1e-9
@@ -141,20 +120,8 @@ def test_step_json(tmp_path):
 
 def test_step_conventions_that_agree_give_the_same_numbers(tmp_path):
     path = _mazur_params(tmp_path)
-    common = [
-        "--layers",
-        "2,2,2",
-        "--bias",
-        "--params",
-        str(path),
-        "--input",
-        "0.05,0.10",
-        "--target",
-        "0.01,0.99",
-        "--json",
-    ]
     outs = [
-        json.loads(run("step", "--convention", c, *common).stdout)["params"]
+        json.loads(run_step(path, "--convention", c, "--json").stdout)["params"]
         for c in ("delta", "gradient", "matrix", "output_derivative", "delta_flipped")
     ]
     for other in outs[1:]:
