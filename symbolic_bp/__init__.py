@@ -32,13 +32,16 @@ from .conventions import (
 )
 from .derive import UpdateRules, derive, loss_gradient
 from .errors import InputError, SymbolicBPError
+from .export import export_source, load_module
 from .general import GeneralProof, prove_general
+from .layered import LayerRules, layer_rules
 from .losses import LOSSES, Loss, get_loss
 from .network import Network
 from .numeric import check_numeric, compile_rules
 from .parsing import parse_expression
 from .prove import Counterexample, Limits, ParameterResult, Report, evaluate_rules, prove
 from .render import general_text, report_text
+from .train import History, train
 
 try:
     __version__ = version("symbolic_bp")
@@ -56,10 +59,12 @@ __all__ = [
     "ErrorAtUpdateConsistent",
     "FlippedSign",
     "GeneralProof",
+    "History",
     "Gradient",
     "InPlace",
     "InputError",
     "LOSSES",
+    "LayerRules",
     "Limits",
     "Loss",
     "Matrix",
@@ -75,16 +80,20 @@ __all__ = [
     "custom",
     "derive",
     "evaluate_rules",
+    "export_source",
     "general_text",
     "generic",
     "get_activation",
     "get_convention",
     "get_loss",
+    "layer_rules",
+    "load_module",
     "loss_gradient",
     "parse_expression",
     "prove",
     "prove_general",
     "register",
     "report_text",
+    "train",
     "unregister",
 ]

@@ -21,10 +21,13 @@ from . import __version__
 from .conventions import CONVENTIONS, get_convention
 from .derive import derive
 from .errors import InputError, SymbolicBPError
+from .export import export_source
+from .files import check_writable, write_atomic
 from .general import prove_general
 from .network import AGH_SIZES, Network, parse_layers
 from .numeric import compile_rules, require_concrete
 from .parsing import parse_number_list
+from .progress import progress_bar
 from .prove import Limits, prove
 from .render import general_text, report_text
 
@@ -131,7 +134,56 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--target", required=True, metavar="T1,...", help="target values")
     s.add_argument("--lr", default="0.5", metavar="ETA", help="learning rate (default: 0.5)")
     s.add_argument("--json", action="store_true", help="print loss and parameters as JSON")
+
+    e = sub.add_parser(
+        "export",
+        help="write a standalone NumPy module of a convention's rules",
+        description="Write a readable Python module (NumPy only) with forward(params, X), "
+        "gradients(params, X, T) and step(params, X, T, lr) for batches, generated from the "
+        "convention's symbolic rules.",
+    )
+    _network_options(e, "sigmoid")
+    e.add_argument(
+        "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
+    )
+    e.add_argument("--out", required=True, metavar="FILE.py", help="the module to write")
+    _train_parser(sub)
     return parser
+
+
+def _train_parser(sub: argparse._SubParsersAction) -> None:
+    t = sub.add_parser(
+        "train",
+        help="train under several conventions side by side and compare the loss curves",
+        description="Train the network under each convention from the same start on the same "
+        "batches; print a loss table, optionally write the history and a plot.",
+    )
+    _network_options(t, "sigmoid")
+    t.add_argument(
+        "--conventions",
+        default="delta,error_at_update",
+        metavar="A,B,...",
+        help="one or more conventions (default: %(default)s)",
+    )
+    t.add_argument(
+        "--data",
+        default="xor",
+        metavar="xor|FILE.csv",
+        help="a built-in data set (xor) or a CSV file: inputs then targets in each row "
+        "(default: %(default)s)",
+    )
+    t.add_argument(
+        "--epochs", default="2000", metavar="N", help="passes over the data (default: 2000)"
+    )
+    t.add_argument("--lr", default="0.5", metavar="ETA", help="learning rate (default: 0.5)")
+    t.add_argument(
+        "--batch-size", default=None, metavar="N", help="samples per step (default: all)"
+    )
+    t.add_argument("--seed", default="0", metavar="N", help="seed of the start values (default: 0)")
+    t.add_argument("--history", metavar="FILE.csv|FILE.json", help="write the loss per epoch")
+    t.add_argument(
+        "--plot", metavar="FILE.png", help="draw the loss curves side by side (needs matplotlib)"
+    )
 
 
 def _network(args: argparse.Namespace) -> Network:
@@ -284,6 +336,89 @@ def _cmd_step(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    conv = get_convention(args.convention)
+    net = _network(args)
+    require_concrete(net, "export")
+    check_writable(args.out)
+    if not args.out.endswith(".py"):
+        raise InputError(f"--out: {args.out!r} must end in .py (it is a Python module)")
+    write_atomic(args.out, export_source(net, conv))
+    print(f"wrote {args.out}: convention {conv.name}, network {net.describe()}")
+    return 0
+
+
+def _positive_int(text: str, option: str, minimum: int = 1) -> int:
+    kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{option} must be {kind}, got {text!r}") from None
+    if value < minimum:
+        raise InputError(f"{option} must be {kind}, got {text!r}")
+    return value
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from . import train as training
+
+    names = [n.strip() for n in args.conventions.split(",")]
+    if not all(names):
+        raise InputError(f"--conventions: empty name in {args.conventions!r}")
+    convs = [get_convention(n).name for n in names]
+    net = _network(args)
+    require_concrete(net, "train")
+    epochs = _positive_int(args.epochs, "--epochs")
+    if epochs > 10_000_000:
+        raise InputError(f"--epochs {epochs} is more than the limit 10000000")
+    (lr,) = parse_number_list(args.lr, "--lr")
+    seed = _positive_int(args.seed, "--seed", minimum=0)
+    batch = None if args.batch_size is None else _positive_int(args.batch_size, "--batch-size")
+    # check every output path before the work, so that a bad one costs nothing
+    if args.history is not None:
+        check_writable(args.history, "--history")
+        if not args.history.endswith((".csv", ".json")):
+            raise InputError(f"--history: {args.history!r} must end in .csv or .json")
+    if args.plot is not None:
+        check_writable(args.plot, "--plot")
+        if not args.plot.endswith(".png"):
+            raise InputError(f"--plot: {args.plot!r} must end in .png")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise InputError(
+                "--plot needs matplotlib: pip install 'symbolic_bp[plot]' (or pip install "
+                "matplotlib)"
+            ) from None
+    if args.data in training.DATASETS:
+        X, T = training.DATASETS[args.data]
+    else:
+        X, T = training.load_csv(args.data, net.sizes[0], net.sizes[-1])
+    bar = progress_bar(len(convs) * epochs, "train")
+    done: dict[str, int] = {}
+
+    def report(name: str, epoch: int) -> None:
+        done[name] = epoch
+        bar.update(sum(done.values()), name)
+
+    history = training.train(
+        net, convs, X, T, epochs, lr, batch, seed, data=args.data, progress=report
+    )
+    bar.close()
+    print(
+        f"trained {net.describe()} on {args.data} ({X.shape[0]} samples), {epochs} epochs, "
+        f"lr {lr:g}, {'full batch' if batch is None else f'batches of {batch}'}, seed {seed}"
+    )
+    print(training.history_text(history))
+    if args.history is not None:
+        training.write_history(history, args.history)
+        print(f"wrote {args.history}")
+    if args.plot is not None:
+        training.plot_history(history, args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
@@ -292,7 +427,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        handler = {"prove": _cmd_prove, "step": _cmd_step}[args.command]
+        handler = {
+            "prove": _cmd_prove,
+            "step": _cmd_step,
+            "export": _cmd_export,
+            "train": _cmd_train,
+        }[args.command]
         return handler(args)
     except SymbolicBPError as exc:
         print(f"symbolic-bp: error: {exc}", file=sys.stderr)

@@ -32,7 +32,9 @@ Define your own by subclassing and registering it:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import sympy as sp
 
@@ -145,12 +147,40 @@ def minus_dloss_dnet(net: Network, j: int) -> sp.Expr:
 def tidy_output_signal(net: Network, j: int, raw: sp.Expr) -> sp.Expr:
     """The shortest exact form of an expression of output neuron ``j`` alone (its net input
     and target): tidied on the explicit form, then folded back into the opaque activation,
-    and checked equal to ``raw`` exactly. Cross-entropy with a sigmoid output gives ``t - y``."""
-    L, e = net.depth, net.e(net.depth, j)
-    act = net.activations[L - 1]
-    fold = {act.unfold(net.y(L, j)): net.y(L, j), act.unfold(net.fprime(L, j)): net.fprime(L, j)}
-    tidy = _tidy_output(net.unfold(raw), net.t(j), act.unfold(net.y(L, j))).xreplace(fold)
-    if tidy.free_symbols <= raw.free_symbols | {e} and is_zero(net.unfold(tidy - raw)):
+    and checked equal to ``raw`` exactly. Cross-entropy with a sigmoid output gives ``t - y``.
+
+    The work is done once per expression shape: ``raw`` is written in two fixed symbols for
+    the neuron's net input and target, and the tidy form of that template is cached (every
+    output neuron of a layer has the same template)."""
+    L = net.depth
+    e, t = net.e(L, j), net.t(j)
+    if not isinstance(net.activations, tuple):  # a general network: no cache
+        return _tidy_neuron(raw, e, t, net.activations[L - 1], net.unfold)
+    template = raw.xreplace({e: _NET, t: _TARGET})
+    tidy = _tidy_template(template, net.activations)
+    return tidy.xreplace({_NET: e, _TARGET: t})
+
+
+_NET, _TARGET = sp.Symbol("__tidy_e", real=True), sp.Symbol("__tidy_t", real=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def _tidy_template(raw: sp.Expr, activations: tuple) -> sp.Expr:
+    def unfold(expr: sp.Expr) -> sp.Expr:
+        for act in dict.fromkeys(activations):
+            expr = act.unfold(expr)
+        return expr
+
+    return _tidy_neuron(raw, _NET, _TARGET, activations[-1], unfold)
+
+
+def _tidy_neuron(
+    raw: sp.Expr, e: sp.Expr, t: sp.Expr, act: Any, unfold: Callable[[sp.Expr], sp.Expr]
+) -> sp.Expr:
+    y, fprime = act(e), act.derivative(e)
+    fold = {act.unfold(y): y, act.unfold(fprime): fprime}
+    tidy = _tidy_output(unfold(raw), t, act.unfold(y)).xreplace(fold)
+    if tidy.free_symbols <= raw.free_symbols | {e} and is_zero(unfold(tidy - raw)):
         return min(raw, tidy, key=lambda c: (sp.count_ops(c), sp.default_sort_key(c)))
     return raw
 

@@ -1,0 +1,524 @@
+r"""Batched NumPy code from the layer-level rules: a standalone module per convention.
+
+:func:`export_source` prints a readable Python module that imports only NumPy and defines
+
+- ``forward(params, X)``: the outputs ``y^L`` for a batch ``X`` of shape ``(batch, n_0)``;
+- ``gradients(params, X, T, lr=1.0)``: the convention's estimate of ``dE/dp``, that is
+  ``-Delta p / lr`` (only ``inplace`` depends on ``lr``);
+- ``step(params, X, T, lr) -> (loss, new_params)``: the loss before the step (mean over the
+  batch of the per-sample loss) and ``p + Delta p`` with ``Delta p`` the mean of the per-sample
+  updates.
+
+``params`` maps ``W1..WL`` (shape ``(n_l, n_{l-1})``, entry ``[j-1, i-1]`` is ``w{l}_{j}_{i}``)
+and ``b1..bL`` (shape ``(n_l,)``). The code comes from :func:`~symbolic_bp.layered.layer_rules`:
+each layer's signal is one expression in the neuron index ``j_l``; a ``Sum`` over the layer
+above becomes a matrix product, ``sum_k w[l+1, k, j] s[l+1, k] -> s_{l+1} @ W_{l+1}``, and an
+update ``Delta w[l, j, i] = C J_j I_i`` becomes ``(C J / batch).T @ I``. Elementwise pieces are
+printed by SymPy's NumPy printer after common-subexpression elimination (:func:`sympy.cse`), with
+numerically safe forms: sigmoid through ``tanh``, softplus through ``logaddexp``, ``log`` of a
+sigmoid through ``logaddexp``, and ``f'(e)`` through the layer's output ``g(y)`` where the
+activation has one (sigmoid: ``y (1 - y)``), so that inputs of magnitude 1000 give finite values
+without warnings.
+
+>>> from symbolic_bp.network import Network
+>>> mod = load_module(Network.build([2, 2, 1], "sigmoid", bias=True), "delta")
+>>> import numpy as np
+>>> params = {"W1": np.full((2, 2), 0.5), "b1": np.zeros(2), "W2": np.full((1, 2), 0.5),
+...           "b2": np.zeros(1)}
+>>> loss, new = mod.step(params, np.array([[0.05, 0.10]]), np.array([[0.01]]), 0.5)
+>>> round(float(loss), 6), round(float(new["W2"][0, 0]), 6)
+(0.190254, 0.462576)
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import __name__ as _package
+from .activations import Activation
+from .conventions import Convention, get_convention, tidy_output_signal
+from .derive import derive
+from .errors import InputError
+from .layered import LayerNetwork, LayerRules, layer_rules, neuron_index, sum_index
+from .network import Network
+from .numeric import _MathPrinter, _program, _SafePrinter, require_concrete
+
+__all__ = ["export_source", "load_module"]
+
+_RESERVED = {"X", "T", "lr", "loss", "params", "numpy", "batch", "inv_batch"}
+
+
+class VectoriseError(InputError):
+    """A rule whose index structure has no matrix form (e.g. a factor in two indices that is
+    not a function of the weights alone)."""
+
+
+@dataclass
+class _Block:
+    """Generated statements of one function body."""
+
+    lines: list[str] = field(default_factory=list)
+    counter: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
+
+    def fresh(self, stem: str) -> sp.Symbol:
+        return sp.Symbol(f"{stem}{next(self.counter)}")
+
+
+class _Vectoriser:
+    """Turns indexed layer expressions into NumPy statements over arrays of shape
+    ``(batch, n_l)`` (net inputs ``e_l``, outputs ``y_l``, signals), ``(n_l, n_{l-1})``
+    (weights ``W_l``) and ``(n_l,)`` (biases ``b_l``)."""
+
+    def __init__(self, rules: LayerRules) -> None:
+        self.rules = rules
+        self.lay: LayerNetwork = rules.layered
+        self.printer = _SafePrinter(
+            {"fully_qualified_modules": True, "allow_unknown_functions": False}
+        )
+        letter = rules.convention.letter
+        self.letter = letter if letter.isidentifier() and letter not in "eybWXTjkn" else "s"
+        self.lr = sp.Symbol("lr")
+        self.inv_batch = sp.Symbol("inv_batch")
+        self.transposed: set[int] = set()
+
+    # -- names of arrays -----------------------------------------------------------------
+    def signal_name(self, l: int) -> str:
+        return f"{self.letter}{l}"
+
+    def _is_batch(self, leaf: sp.Indexed) -> bool:
+        return leaf.base.label.name in ("e", "x", "t") or leaf.base == self.rules.signal
+
+    def arrays(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with every indexed leaf replaced by the symbol of its array, and every
+        ``f_l(e[l, .])`` by ``y_l``, every ``f_l'(e[l, .])`` by ``g_l(y_l)`` where the
+        activation has a derivative written through its output."""
+        lay = self.lay
+        mapping: dict[sp.Expr, sp.Expr] = {}
+        for leaf in expr.atoms(sp.Indexed):
+            name = leaf.base.label.name
+            layer = leaf.indices[0]
+            if leaf.base == self.rules.signal:
+                mapping[leaf] = sp.Symbol(self.signal_name(int(layer)))
+            elif name == "x":
+                mapping[leaf] = sp.Symbol("X")
+            elif name == "t":
+                mapping[leaf] = sp.Symbol("T")
+            elif name == "e":
+                mapping[leaf] = sp.Symbol(f"e{layer}")
+            elif name == "b":
+                mapping[leaf] = sp.Symbol(f"b{layer}")
+            elif name == "w":
+                mapping[leaf] = sp.Symbol(f"W{layer}")
+            else:  # pragma: no cover - a recipe can only reach the network's symbols
+                raise VectoriseError(f"no array for {leaf}")
+        for l, act in enumerate(lay.activations, start=1):
+            expr = _through_output(expr, act, l, lay)
+        return expr.xreplace(mapping).xreplace({lay.eta: self.lr})
+
+    # -- dependence --------------------------------------------------------------------
+    @staticmethod
+    def indices(expr: sp.Expr) -> set[sp.Symbol]:
+        return {s for s in expr.free_symbols if s.name[0] in "jk" and s.name[1:].isdigit()}
+
+    def batch(self, expr: sp.Expr) -> bool:
+        return any(self._is_batch(leaf) for leaf in expr.atoms(sp.Indexed))
+
+    def full(self, expr: sp.Expr, index: sp.Symbol) -> bool:
+        """Whether ``expr`` certainly evaluates to a ``(batch, n)`` array for ``index``."""
+        outside = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.S.One)
+        return any(
+            self._is_batch(leaf) and index in leaf.indices for leaf in outside.atoms(sp.Indexed)
+        )
+
+    # -- code --------------------------------------------------------------------------
+    def print(self, expr: sp.Expr) -> str:
+        return self.printer.doprint(expr)
+
+    def elementwise(self, expr: sp.Expr, block: _Block) -> sp.Expr:
+        """``expr`` over arrays: each ``Sum`` becomes a contraction statement in ``block``."""
+        every = sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)  # a fixed statement order
+        sums = [s for s in every if not any(s in o.function.atoms(sp.Sum) for o in every if o != s)]
+        replaced = {s: self.contraction(s, block) for s in sums}
+        return self.arrays(expr.xreplace(replaced))
+
+    def contraction(self, s: sp.Sum, block: _Block) -> sp.Expr:
+        """``Sum_k body`` as an expression over arrays; matrix products go into ``block``."""
+        ((k, _lo, _hi),) = s.limits
+        result = sp.S.Zero
+        for term in _terms(s.function, lambda f: self._mixed(f, k)):
+            wpart, kpart, rest = sp.S.One, sp.S.One, sp.S.One
+            for f in sp.Mul.make_args(term):
+                idx = self.indices(f)
+                if k in idx and len(idx) > 1:
+                    wpart *= f
+                elif k in idx:
+                    kpart *= f
+                else:
+                    rest *= f
+            kcode = self.elementwise(kpart, block)
+            name = block.fresh("c")
+            if wpart == 1:
+                code = f"numpy.sum({self.print(kcode)}, axis=1, keepdims=True)"
+            else:
+                code = f"({self.print(kcode)}) @ ({self.print(self.weights(wpart, k))})"
+            block.lines.append(f"{name} = {code}")
+            result += rest * name
+        return result
+
+    def _mixed(self, factor: sp.Expr, k: sp.Symbol) -> bool:
+        """A factor that depends on ``k`` and another index and is not a weight expression."""
+        idx = self.indices(factor)
+        return k in idx and len(idx) > 1 and (self.batch(factor) or factor.has(sp.Sum))
+
+    def weights(self, wpart: sp.Expr, k: sp.Symbol) -> sp.Expr:
+        """A factor in the weights ``w[m, k, j]`` (or ``w[m, j, k]``) as an ``(n_m, n_l)``
+        array expression: ``W_m`` or its transpose."""
+        mapping: dict[sp.Expr, sp.Expr] = {}
+        for leaf in wpart.atoms(sp.Indexed):
+            if leaf.base.label.name != "w":
+                raise VectoriseError(f"cannot write {wpart} as a matrix in {k}")
+            layer, a, _c = leaf.indices
+            if a == k:
+                mapping[leaf] = sp.Symbol(f"W{layer}")
+            else:
+                self.transposed.add(int(layer))
+                mapping[leaf] = sp.Symbol(f"W{layer}T")
+        return self.arrays(wpart.xreplace(mapping))
+
+    def outer_terms(self, expr: sp.Expr, l: int, block: _Block) -> list[_Outer]:
+        """The batch mean of ``expr[b, j, i]`` (an update of layer ``l``'s weights) as a sum of
+        ``((C J inv_batch).T @ I) * M`` terms."""
+        j, i = neuron_index(l), neuron_index(l - 1)
+        sums = {sum_index(m) for m in range(self.lay.depth + 1)}
+        out: list[_Outer] = []
+        for term in _terms(expr, lambda f: self.batch(f) and {j, i} <= self.indices(f)):
+            jpart, ipart, mpart = sp.S.One, sp.S.One, sp.S.One
+            for f in sp.Mul.make_args(term):
+                idx = self.indices(f) - sums
+                if {j, i} <= idx:
+                    mpart *= f
+                elif i in idx:
+                    ipart *= f
+                else:
+                    jpart *= f  # j-only and index-free factors (eta, a scalar contraction)
+            left = jpart * self.inv_batch
+            out.append(
+                _Outer(
+                    self.elementwise(left, block),
+                    self.full(left, j),
+                    self.elementwise(ipart, block),
+                    self.full(ipart, i),
+                    None if mpart == 1 else self.elementwise(mpart, block),
+                )
+            )
+        return out
+
+    def rows(self, code: str, full: bool, l: int) -> str:
+        """``code`` as a ``(batch, n_l)`` array (broadcast where it may not be one)."""
+        return code if full else f"numpy.broadcast_to({code}, (batch, {self.lay.sizes[l]}))"
+
+
+@dataclass
+class _Outer:
+    """One term ``((left).T @ right) * matrix`` of a weight update's batch mean."""
+
+    left: sp.Expr
+    left_full: bool
+    right: sp.Expr
+    right_full: bool
+    matrix: sp.Expr | None
+
+
+def _terms(expr: sp.Expr, mixed: object) -> list[sp.Expr]:
+    """The terms of ``expr``, multiplied out only where a factor mixes the indices."""
+    out: list[sp.Expr] = []
+    for term in sp.Add.make_args(expr):
+        if any(mixed(f) for f in sp.Mul.make_args(term)):  # type: ignore[operator]
+            expanded = sp.expand_mul(term)
+            if expanded == term:
+                raise VectoriseError(f"cannot write {term} with matrix products")
+            out += _terms(expanded, mixed)
+        else:
+            out.append(term)
+    return out
+
+
+def _through_output(expr: sp.Expr, act: Activation, l: int, lay: LayerNetwork) -> sp.Expr:
+    """``f_l(e[l, .]) -> y_l`` and ``f_l'(e[l, .]) -> g_l(y_l)`` (exact by ``g(f(x)) =
+    f'(x)``)."""
+    y = sp.Symbol(f"y{l}")
+    probe = lay.e(l, neuron_index(l))
+    f_app, df_app = act(probe), act.derivative(probe)
+
+    def same_head(node: sp.Basic, app: sp.Expr) -> bool:
+        return (
+            isinstance(node, sp.Function)
+            and type(node) is type(app)
+            and len(node.args) == 1
+            and isinstance(node.args[0], sp.Indexed)
+            and node.args[0].base == probe.base
+            and node.args[0].indices[0] == l
+        )
+
+    if isinstance(f_app, sp.Function):
+        expr = expr.replace(lambda n: same_head(n, f_app), lambda *a: y)
+    if act.output_derivative_expr is not None and isinstance(df_app, sp.Function):
+        expr = expr.replace(
+            lambda n: same_head(n, df_app), lambda *a: act.derivative_from_output(y)
+        )
+    return expr
+
+
+def _updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
+    """Statements of the forward pass (from ``params`` and ``X``); statements computing
+    ``loss`` and the updates ``dW1..dWL``, ``db1..dbL`` (from ``params``, ``X``, ``T`` and
+    ``lr``); and the names of the parameters in order."""
+    net, lay = rules.network, rules.layered
+    vec = _Vectoriser(rules)
+    block = _Block()
+    lines = block.lines
+    L = net.depth
+    for l in range(1, L + 1):
+        lines.append(f"W{l} = params['W{l}']")
+        if net.bias:
+            lines.append(f"b{l} = params['b{l}']")
+    for l, act in enumerate(net.activations, start=1):
+        prev = "X" if l == 1 else f"y{l - 1}"
+        lines.append(f"e{l} = {prev} @ W{l}.T" + (f" + b{l}" if net.bias else ""))
+        e = sp.Symbol(f"e{l}")
+        lines.append(f"y{l} = {vec.print(act(e))}")
+    term = net.loss.term(sp.Symbol("T"), net.activations[-1](sp.Symbol(f"e{L}")))
+    if not term.has(sp.log):  # a log needs the activation itself to print a safe form
+        term = term.xreplace({net.activations[-1](sp.Symbol(f"e{L}")): sp.Symbol(f"y{L}")})
+    forward = list(lines)
+    lines += ["batch = X.shape[0]", "inv_batch = 1.0 / batch", "lr_mean = lr * inv_batch"]
+    lines.append(f"loss = numpy.sum({vec.print(term)}) * inv_batch")
+    names: list[str] = []
+    for l in range(L, 0, -1):
+        lines.append(f"# layer {l}: signals and updates")
+        signal = rules.signals[l]
+        if l == L:  # one neuron's expression: its shortest exact form (no 0/0 at saturation)
+            signal = tidy_output_signal(lay, neuron_index(L), signal)  # type: ignore[arg-type]
+        # the upper weights' transposes that a recipe reads (rare): named before use
+        start = len(lines)
+        value = vec.elementwise(signal, block)
+        code = vec.print(value)
+        if not vec.full(signal, neuron_index(l)):
+            code = f"numpy.broadcast_to({code}, (batch, {net.sizes[l]}))"
+        lines.append(f"{vec.signal_name(l)} = {code}")
+        for m in sorted(vec.transposed):
+            lines.insert(start, f"W{m}T = W{m}.T")
+        vec.transposed.clear()
+        outer = vec.outer_terms(rules.weight_updates[l], l, block)
+        pieces = [p for o in outer for p in (o.left, o.right, o.matrix) if p is not None]
+        bias = rules.bias_updates[l]
+        if bias is not None:
+            bias_left = bias * vec.inv_batch
+            pieces.append(vec.elementwise(bias_left, block))
+        # one scalar for lr / batch, so that an array is scaled once
+        pieces = [p.subs(vec.lr * vec.inv_batch, sp.Symbol("lr_mean")) for p in pieces]
+        temps, reduced = sp.cse(pieces, symbols=(block.fresh("u") for _ in iter(int, 1)))
+        lines += [f"{t} = {vec.print(v)}" for t, v in temps]
+        printed = iter(reduced)
+        terms = []
+        for o in outer:
+            left = vec.rows(vec.print(next(printed)), o.left_full, l)
+            right = vec.rows(vec.print(next(printed)), o.right_full, l - 1)
+            code = f"({left}).T @ ({right})"
+            if o.matrix is not None:
+                code = f"({code}) * ({vec.print(next(printed))})"
+            terms.append(code)
+        shape = f"({net.sizes[l]}, {net.sizes[l - 1]})"
+        lines.append(f"dW{l} = " + (" + ".join(terms) if terms else f"numpy.zeros({shape})"))
+        names.append(f"W{l}")
+        if bias is not None:
+            full = vec.full(bias_left, neuron_index(l))
+            rows = vec.rows(vec.print(next(printed)), full, l)
+            lines.append(f"db{l} = numpy.sum({rows}, axis=0)")
+            names.append(f"b{l}")
+    return forward, lines, sorted(names, key=_param_order)
+
+
+def _param_order(name: str) -> tuple[int, int]:
+    return int(name[1:]), 0 if name[0] == "W" else 1
+
+
+_TEMPLATE = '''\
+"""{title}
+
+Generated by symbolic_bp {version} from the symbolic rules; edit the generator, not this file.
+
+Network:    {network}
+Convention: {convention} ({description})
+Loss:       {loss} (mean over the batch of the per-sample loss)
+
+Per-sample rules, one row per layer (j: a neuron of layer l, i: of layer l-1, k: of l+1):
+{rules}
+
+params maps W1..W{depth} (shape (n_l, n_(l-1)); entry [j-1, i-1] is w<l>_<j>_<i>) and
+b1..b{depth} (shape (n_l,)); X has shape (batch, {n0}) and T shape (batch, {nL}).
+"""
+
+import numpy
+
+LAYERS = {layers}
+BIAS = {bias}
+CONVENTION = {convention!r}
+PARAMETERS = {names}
+
+
+def forward(params, X):
+    """The outputs y^{depth} of the network for a batch X, shape (batch, {nL})."""
+    X = numpy.asarray(X, dtype=float)
+{forward}
+    return y{depth}
+
+
+def _updates(params, X, T, lr):
+    """(loss before the step, {{name: mean over the batch of the per-sample update}})."""
+{body}
+    return loss, {{{returns}}}
+
+
+def gradients(params, X, T, lr=1.0):
+    """The convention's estimate of dE/dp, -Delta p / lr, as arrays by parameter name."""
+    X = numpy.asarray(X, dtype=float)
+    T = numpy.asarray(T, dtype=float)
+    _, updates = _updates(params, X, T, lr)
+    return {{name: -u / lr for name, u in updates.items()}}
+
+
+def step(params, X, T, lr):
+    """One update: (loss before the step, new params); params itself is left unchanged."""
+    X = numpy.asarray(X, dtype=float)
+    T = numpy.asarray(T, dtype=float)
+{dispatch}    loss, updates = _updates(params, X, T, lr)
+    return loss, {{name: params[name] + updates[name] for name in PARAMETERS}}
+{scalar}'''
+
+#: networks with at most this many parameters also get straight-line scalar code for one sample
+SCALAR_LIMIT = 64
+
+_SCALAR = """
+
+# One sample, straight-line float code (Python's interpreter beats NumPy's per-call overhead on
+# a network this small): the same rules, one scalar expression per neuron and parameter.
+import math  # noqa: E402
+
+
+{program}
+
+
+def _step_one(params, x, t, lr):
+{unpack}
+    loss, u = _one_sample({args})
+    return loss, {{{repack}}}
+"""
+
+_DISPATCH = """\
+    if X.shape[0] == 1:
+        try:
+            return _step_one(params, X[0].tolist(), T[0].tolist(), lr)
+        except (ArithmeticError, ValueError):
+            pass  # a float overflow or 0/0 in Python floats: NumPy's semantics below
+"""
+
+
+def _scalar_section(net: Network, conv: Convention) -> str:
+    """The straight-line one-sample step of a small network (``_SCALAR``)."""
+    printer = _MathPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
+    program, _inputs, params = _program(
+        derive(net, conv), printer, name="_one_sample", outputs=True
+    )
+    arrays = [f"W{l}" for l in range(1, net.depth + 1)]
+    arrays += [f"b{l}" for l in range(1, net.depth + 1)] if net.bias else []
+    arrays.sort(key=_param_order)
+    unpack = [f"    {a} = params[{a!r}].ravel().tolist()" for a in arrays]
+    args = [f"x[{i}]" for i in range(net.sizes[0])] + [f"t[{j}]" for j in range(net.sizes[-1])]
+    rows: dict[str, dict[int, list[str]]] = {a: {} for a in arrays}
+    for pos, p in enumerate(params):
+        l, j, i = net.locate(p.name)
+        array = f"W{l}" if i is not None else f"b{l}"
+        index = (j - 1) * net.sizes[l - 1] + (i - 1) if i is not None else j - 1
+        args.append(f"{array}[{index}]")
+        rows[array].setdefault(j, []).append(f"{array}[{index}] + u[{pos}]")
+    args.append("lr")
+    repack = []
+    for a, by_neuron in rows.items():
+        if a[0] == "W":  # nested lists: row j holds the weights into neuron j
+            entries = ", ".join(f"[{', '.join(r)}]" for _, r in sorted(by_neuron.items()))
+        else:
+            entries = ", ".join(r[0] for _, r in sorted(by_neuron.items()))
+        repack.append(f"{a!r}: numpy.array([{entries}])")
+    return _SCALAR.format(
+        program=program, unpack="\n".join(unpack), args=", ".join(args), repack=", ".join(repack)
+    )
+
+
+def export_source(net: Network, convention: str | Convention = "delta") -> str:
+    """The source of a standalone NumPy module for ``convention`` on ``net``.
+
+    **Arguments:** ``net`` (concrete activations), ``convention`` (a name or object).
+
+    **Returns:** the module's text (deterministic: the same input gives the same bytes).
+
+    **Raises:** :class:`~symbolic_bp.errors.InputError` for a generic activation, or for a
+    recipe whose index structure has no matrix form.
+    """
+    require_concrete(net, "an exported module")
+    conv = get_convention(convention)
+    rules = layer_rules(net, conv)
+    forward, body, names = _updates_body(rules)
+    small = net.parameter_count <= SCALAR_LIMIT
+    returns = ", ".join(f"'{n}': d{n}" for n in names)
+    from . import __version__
+
+    text = _TEMPLATE.format(
+        title=f"Backpropagation under the {conv.name!r} convention, as NumPy code.",
+        version=__version__,
+        network=net.describe(),
+        convention=conv.name,
+        description=conv.description,
+        loss=net.loss.name,
+        rules=_rule_rows(rules),
+        depth=net.depth,
+        n0=net.sizes[0],
+        nL=net.sizes[-1],
+        layers=tuple(net.sizes),
+        bias=net.bias,
+        names=tuple(names),
+        forward="\n".join("    " + ln for ln in forward),
+        body="\n".join("    " + ln for ln in body),
+        returns=returns,
+        dispatch=_DISPATCH if small else "",
+        scalar=_scalar_section(net, conv) if small else "",
+    )
+    return text
+
+
+def _rule_rows(rules: LayerRules) -> str:
+    """The per-layer rules as text, with the indices renamed ``j``, ``i``, ``k``."""
+    rows = []
+    j_, i_, k_ = sp.symbols("j i k", integer=True, positive=True)
+    for l in range(rules.network.depth, 0, -1):
+        ren = {neuron_index(l): j_, neuron_index(l - 1): i_, sum_index(l + 1): k_}
+        s = rules.signal[l, j_]
+        rows.append(f"  {sp.sstr(s)} = {sp.sstr(rules.signals[l].xreplace(ren))}")
+        rows.append(f"  Delta w[{l}, j, i] = {sp.sstr(rules.weight_updates[l].xreplace(ren))}")
+        bias = rules.bias_updates[l]
+        if bias is not None:
+            rows.append(f"  Delta b[{l}, j] = {sp.sstr(bias.xreplace(ren))}")
+    return "\n".join(rows)
+
+
+def load_module(net: Network, convention: str | Convention = "delta") -> types.ModuleType:
+    """:func:`export_source` executed as a module (what ``symbolic-bp export`` writes)."""
+    source = export_source(net, convention)
+    module = types.ModuleType(f"{_package}_exported_{get_convention(convention).name}")
+    code = compile(source, f"<symbolic_bp export {get_convention(convention).name}>", "exec")
+    exec(code, module.__dict__)  # noqa: S102 - code printed by SymPy from parsed trees
+    return module
