@@ -18,7 +18,7 @@ widths, so deriving them costs the same for 2-2-1 as for 784-128-10.
 >>> from symbolic_bp.network import Network
 >>> rules = layer_rules(Network.build([784, 128, 10], "sigmoid"), "delta")
 >>> rules.signals[1]
-Sum(d[2, k2]*w[2, k2, j1], (k2, 1, n[2]))*sigmoid'(e[1, j1])
+sigmoid'(e[1, j1])*Sum(d[2, k2]*w[2, k2, j1], (k2, 1, n[2]))
 >>> rules.weight_updates[1]
 eta*x[j0]*d[1, j1]
 """
