@@ -20,7 +20,7 @@ widths, so deriving them costs the same for 2-2-1 as for 784-128-10.
 >>> rules.signals[1]
 sigmoid'(e[1, j1])*Sum(d[2, k2]*w[2, k2, j1], (k2, 1, n[2]))
 >>> rules.weight_updates[1]
-eta*x[j0]*d[1, j1]
+eta*d[1, j1]*x[j0]
 """
 
 from __future__ import annotations
