@@ -41,7 +41,7 @@ from .numeric import check_numeric, compile_rules
 from .parsing import parse_expression
 from .prove import Counterexample, Limits, ParameterResult, Report, evaluate_rules, prove
 from .render import general_text, report_text
-from .train import History, train
+from .training import History, train
 
 try:
     __version__ = version("symbolic_bp")

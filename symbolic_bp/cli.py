@@ -360,7 +360,7 @@ def _positive_int(text: str, option: str, minimum: int = 1) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from . import train as training
+    from . import training
 
     names = [n.strip() for n in args.conventions.split(",")]
     if not all(names):

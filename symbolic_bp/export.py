@@ -32,6 +32,7 @@ without warnings.
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -340,7 +341,36 @@ def _updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
             rows = vec.rows(vec.print(next(printed)), full, l)
             lines.append(f"db{l} = numpy.sum({rows}, axis=0)")
             names.append(f"b{l}")
-    return forward, lines, sorted(names, key=_param_order)
+    order = sorted(names, key=_param_order)
+    keep = {f"d{n}" for n in order} | {"loss", "batch", "inv_batch", "lr_mean"}  # scalars
+    return forward, _free_dead(lines, keep), order
+
+
+_ASSIGN = re.compile(r"^([A-Za-z_]\w*) = (.*)$")
+
+
+def _free_dead(lines: list[str], keep: set[str]) -> list[str]:
+    """``lines`` with ``del name`` after the last use of every array the function makes and
+    does not return: a lower peak of live memory, so that the allocator reuses freed blocks
+    instead of asking the system for fresh pages on every call (a measurable share of a step
+    of 784-128-10)."""
+    made: set[str] = set()
+    last: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        match = _ASSIGN.match(line)
+        used = match.group(2) if match else line
+        for name in re.findall(r"[A-Za-z_]\w*", used):
+            if name in made:
+                last[name] = index
+        if match and not line.startswith(("W", "b")):
+            made.add(match.group(1))
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        out.append(line)
+        dead = sorted(n for n, at in last.items() if at == index and n not in keep)
+        if dead:
+            out.append(f"del {', '.join(dead)}")
+    return out
 
 
 def _param_order(name: str) -> tuple[int, int]:
@@ -397,7 +427,9 @@ def step(params, X, T, lr):
     X = numpy.asarray(X, dtype=float)
     T = numpy.asarray(T, dtype=float)
 {dispatch}    loss, updates = _updates(params, X, T, lr)
-    return loss, {{name: params[name] + updates[name] for name in PARAMETERS}}
+    for name in PARAMETERS:  # the update arrays are fresh: they become the new parameters
+        updates[name] += params[name]
+    return loss, updates
 {scalar}'''
 
 #: networks with at most this many parameters also get straight-line scalar code for one sample

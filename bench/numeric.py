@@ -1,0 +1,286 @@
+"""One training step, four ways (issue #5's measurement).
+
+For XOR 2-2-1 (one sample), 784-128-10 (batch 64) and 64-64-64-10 (batch 256), all sigmoid with
+biases, half squared error and the ``delta`` convention, it times one step (loss before the
+step and the new parameters, the update being the mean of the per-sample updates) of
+
+- the module exported by ``symbolic_bp.export`` (the code ``symbolic-bp export`` writes);
+- a hand-written vectorised NumPy step (``1/(1+exp(-z))``, ``a(1-a)``, matrix products);
+- a pure-Python per-neuron step in the style of the well-known from-scratch tutorials
+  (lists, loops over neurons and weights, ``math.exp``);
+- PyTorch on the CPU (autograd, float64), where it is installed.
+
+All four are first checked to agree to 1e-10 on the same data. Times are medians over
+interleaved rounds (each round times every implementation once, so that drift in the machine's
+speed hits all of them alike); the ratios are medians of the per-round ratios. It also times the
+export of 784-128-10.
+
+Run:  python bench/numeric.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+# PyTorch's OpenMP threads otherwise spin for a while after each call and steal a core from
+# whatever is timed next (set before torch is imported)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+
+from symbolic_bp import Network, export_source, load_module
+
+CASES = [("XOR 2-2-1, one sample", (2, 2, 1), 1), ("784-128-10, batch 64", (784, 128, 10), 64),
+         ("64-64-64-10, batch 256", (64, 64, 64, 10), 256)]  # fmt: skip
+
+
+# -- hand-written NumPy --------------------------------------------------------------------
+def hand_numpy(params: dict, X: np.ndarray, T: np.ndarray, lr: float) -> tuple[float, dict]:
+    depth = len(params) // 2
+    ys = [X]
+    for l in range(1, depth + 1):
+        ys.append(1.0 / (1.0 + np.exp(-(ys[-1] @ params[f"W{l}"].T + params[f"b{l}"]))))
+    y = ys[-1]
+    batch = X.shape[0]
+    loss = 0.5 * np.sum((T - y) ** 2) / batch
+    new = {}
+    delta = (T - y) * y * (1.0 - y)
+    scale = lr / batch
+    for l in range(depth, 0, -1):
+        new[f"W{l}"] = params[f"W{l}"] + scale * (delta.T @ ys[l - 1])
+        new[f"b{l}"] = params[f"b{l}"] + scale * delta.sum(axis=0)
+        if l > 1:
+            delta = (delta @ params[f"W{l}"]) * ys[l - 1] * (1.0 - ys[l - 1])
+    return loss, new
+
+
+# -- per-neuron Python, as in the from-scratch tutorials ---------------------------------------
+def to_network(params: dict) -> list[list[dict]]:
+    """The tutorials' layout: a list of layers, each a list of neurons ``{'weights': [...,
+    bias]}``."""
+    depth = len(params) // 2
+    return [
+        [
+            {"weights": [*map(float, params[f"W{l}"][j]), float(params[f"b{l}"][j])]}
+            for j in range(params[f"W{l}"].shape[0])
+        ]
+        for l in range(1, depth + 1)
+    ]
+
+
+def python_step(network: list[list[dict]], X: list, T: list, lr: float) -> float:
+    """One step on the batch: per sample forward, backward (deltas), accumulate; then apply
+    the mean update. Mutates ``network``; returns the loss before the step."""
+    sums = [[[0.0] * len(n["weights"]) for n in layer] for layer in network]
+    total = 0.0
+    for x, t in zip(X, T, strict=True):
+        inputs = x
+        for layer in network:
+            outs = []
+            for neuron in layer:
+                w = neuron["weights"]
+                activation = w[-1]
+                for i in range(len(w) - 1):
+                    activation += w[i] * inputs[i]
+                neuron["output"] = 1.0 / (1.0 + math.exp(-activation))
+                outs.append(neuron["output"])
+            inputs = outs
+        for j, neuron in enumerate(network[-1]):
+            total += 0.5 * (t[j] - neuron["output"]) ** 2
+        for l in range(len(network) - 1, -1, -1):
+            layer = network[l]
+            for j, neuron in enumerate(layer):
+                if l == len(network) - 1:
+                    error = t[j] - neuron["output"]
+                else:
+                    error = 0.0
+                    for upper in network[l + 1]:
+                        error += upper["weights"][j] * upper["delta"]
+                neuron["delta"] = error * neuron["output"] * (1.0 - neuron["output"])
+        for l, layer in enumerate(network):
+            prev = x if l == 0 else [n["output"] for n in network[l - 1]]
+            for j, neuron in enumerate(layer):
+                acc = sums[l][j]
+                d = neuron["delta"]
+                for i in range(len(prev)):
+                    acc[i] += d * prev[i]
+                acc[-1] += d
+    scale = lr / len(X)
+    for l, layer in enumerate(network):
+        for j, neuron in enumerate(layer):
+            w, acc = neuron["weights"], sums[l][j]
+            for i in range(len(w)):
+                w[i] += scale * acc[i]
+    return total / len(X)
+
+
+def from_network(network: list[list[dict]]) -> dict:
+    out = {}
+    for l, layer in enumerate(network, start=1):
+        out[f"W{l}"] = np.array([n["weights"][:-1] for n in layer])
+        out[f"b{l}"] = np.array([n["weights"][-1] for n in layer])
+    return out
+
+
+# -- PyTorch -----------------------------------------------------------------------------------
+def torch_step_factory() -> Callable | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(2)
+
+    def step(params: dict, X: torch.Tensor, T: torch.Tensor, lr: float) -> tuple[float, dict]:
+        tensors = {k: v.detach().requires_grad_(True) for k, v in params.items()}
+        depth = len(params) // 2
+        y = X
+        for l in range(1, depth + 1):
+            y = torch.sigmoid(y @ tensors[f"W{l}"].T + tensors[f"b{l}"])
+        loss = 0.5 * ((T - y) ** 2).sum() / X.shape[0]
+        grads = torch.autograd.grad(loss, list(tensors.values()))
+        with torch.no_grad():
+            new = {k: v - lr * g for (k, v), g in zip(tensors.items(), grads, strict=True)}
+        return float(loss.detach()), new
+
+    return step
+
+
+# -- timing ------------------------------------------------------------------------------------
+def per_call(fn: Callable[[], object], budget: float = 0.05) -> Callable[[], float]:
+    """A timer of ``fn``: calls per measurement chosen so one measurement takes ~``budget``."""
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    number = max(1, int(budget / once))
+
+    def measure() -> float:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        return (time.perf_counter() - t0) / number
+
+    return measure
+
+
+def fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} us"
+
+
+def run_case(
+    sizes: tuple[int, ...], batch: int, rounds_all: int, torch_step: Callable | None
+) -> tuple[dict[str, float], float, float]:
+    """Check agreement, then time every implementation on one network: ``(median seconds by
+    name, median ratio exported / hand NumPy, largest difference from the exported step)``."""
+    rng = np.random.default_rng(0)
+    params = {}
+    for l in range(1, len(sizes)):
+        bound = 1 / math.sqrt(sizes[l - 1])
+        params[f"W{l}"] = rng.uniform(-bound, bound, size=(sizes[l], sizes[l - 1]))
+        params[f"b{l}"] = rng.uniform(-0.1, 0.1, size=sizes[l])
+    X = rng.uniform(0, 1, size=(batch, sizes[0]))
+    T = rng.uniform(0, 1, size=(batch, sizes[-1]))
+    module = load_module(Network.build(list(sizes), "sigmoid", bias=True), "delta")
+    lr = 0.5
+
+    # agreement first
+    loss_e, new_e = module.step(params, X, T, lr)
+    loss_h, new_h = hand_numpy(params, X, T, lr)
+    network = to_network(params)
+    loss_p = python_step(network, X.tolist(), T.tolist(), lr)
+    results = {"hand NumPy": (loss_h, new_h), "per-neuron Python": (loss_p, from_network(network))}
+    timers: dict[str, Callable[[], float]] = {
+        "exported": per_call(lambda: module.step(params, X, T, lr)),
+        "hand NumPy": per_call(lambda: hand_numpy(params, X, T, lr)),
+    }
+    net_copy = to_network(params)
+    xs, ts = X.tolist(), T.tolist()
+    timers["per-neuron Python"] = per_call(lambda: python_step(net_copy, xs, ts, lr), 0.0)
+    if torch_step is not None:
+        import torch
+
+        tp = {k: torch.tensor(v) for k, v in params.items()}
+        tX, tT = torch.tensor(X), torch.tensor(T)
+        loss_t, new_t = torch_step(tp, tX, tT, lr)
+        results["PyTorch"] = (loss_t, {k: v.numpy() for k, v in new_t.items()})
+        timers["PyTorch"] = per_call(lambda: torch_step(tp, tX, tT, lr))
+    worst = 0.0
+    for loss_o, new_o in results.values():
+        worst = max(worst, abs(loss_o - loss_e))
+        worst = max(worst, *(float(np.max(np.abs(new_o[k] - new_e[k]))) for k in new_e))
+
+    slow_rounds = rounds_all if sizes == (2, 2, 1) else max(3, rounds_all // 3)
+    samples: dict[str, list[float]] = {k: [] for k in timers}
+    names = list(timers)
+    for r in range(rounds_all):
+        for name in names[r % len(names) :] + names[: r % len(names)]:  # rotate the order
+            if name == "per-neuron Python" and r >= slow_rounds:
+                continue  # seconds per call on the big networks: fewer rounds suffice
+            samples[name].append(timers[name]())
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    pairs = zip(samples["exported"], samples["hand NumPy"], strict=True)
+    return med, statistics.median(e / h for e, h in pairs), worst
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (default 15)")
+    args = parser.parse_args()
+    torch_step = torch_step_factory()
+    if torch_step is not None:
+        import torch
+
+        print(f"PyTorch {torch.__version__} (CPU, float64)")
+    else:
+        print("PyTorch: not installed (its column is n/a)")
+    print(f"NumPy {np.__version__}, Python {sys.version.split()[0]}\n")
+
+    net = Network.build([784, 128, 10], "sigmoid", bias=True)
+    start = time.perf_counter()
+    export_source(net, "delta")
+    export_seconds = time.perf_counter() - start
+
+    rows = []
+    ok = True
+    for label, sizes, batch in CASES:
+        med, ratio_hand, worst = run_case(sizes, batch, args.rounds, torch_step)
+        ok &= worst <= 1e-10
+        rows.append((label, med, ratio_hand, worst))
+
+    names = ["exported", "hand NumPy", "per-neuron Python", "PyTorch"]
+    head = f"| step | {' | '.join(names)} | exported / hand | per-neuron / exported | max diff |"
+    print(head)
+    print("|" + "---|" * (len(names) + 4))
+    verdicts = []
+    for label, med, ratio_hand, worst in rows:
+        cells = [fmt(med.get(n)) for n in names]
+        speedup = med["per-neuron Python"] / med["exported"]
+        ratios = f"{ratio_hand:.2f}x | {speedup:.0f}x | {worst:.1e}"
+        print(f"| {label} | {' | '.join(cells)} | {ratios} |")
+        if label.startswith("XOR"):
+            verdicts.append(("XOR: exported at least as fast as per-neuron Python", speedup >= 1.0))
+        else:
+            short = label.split(",")[0]
+            verdicts.append((f"{short}: exported within 1.10x of hand NumPy", ratio_hand <= 1.10))
+            verdicts.append((f"{short}: exported >= 100x faster than per-neuron", speedup >= 100))
+    verdicts.append((f"export of 784-128-10 in {export_seconds:.2f} s (< 5 s)", export_seconds < 5))
+    verdicts.append(("all implementations agree to 1e-10", ok))
+    print()
+    for text, good in verdicts:
+        print(f"[{'met' if good else 'MISSED'}] {text}")
+    return 0 if all(g for _, g in verdicts) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
