@@ -226,6 +226,15 @@ class Activation:
         return ACTIVATIONS["identity"]
 
 
+def _latex_name(label: str) -> str:
+    r"""``sigmoid'`` -> ``\operatorname{sigmoid}'``, ``phi_1a2b`` -> ``\operatorname{phi}_{1a2b}``:
+    letters only inside ``\operatorname`` (what LaTeX and latex2mathml both read as one name)."""
+    prime = "'" if label.endswith("'") else ""
+    head, _, tail = label.rstrip("'").partition("_")
+    sub = r"_{\mathrm{%s}}" % tail if tail else ""
+    return r"\operatorname{%s}%s%s" % (head, sub, prime)
+
+
 @cache
 def _opaque(
     name: str, expr: sp.Expr, numeric: tuple[tuple[str, sp.Expr], ...] = ()
@@ -247,10 +256,7 @@ def _opaque(
             return explicit.xreplace({X: a}) if a.is_number else None
 
         def latex(self: sp.Function, printer: sp.printing.latex.LatexPrinter) -> str:
-            return r"\operatorname{%s}\left(%s\right)" % (
-                label.replace("_", r"\_"),
-                printer._print(self.args[0]),
-            )
+            return r"%s\left(%s\right)" % (_latex_name(label), printer._print(self.args[0]))
 
         def numpy(self: sp.Function, printer: sp.printing.numpy.NumPyPrinter) -> str:
             # a numerically safe form where one is known (no overflow at |x| = 1000)

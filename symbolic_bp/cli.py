@@ -30,6 +30,9 @@ from .parsing import parse_number_list
 from .progress import progress_bar
 from .prove import Limits, prove
 from .render import general_text, report_text
+from .render.derivation import derivation, general_document, report_document
+from .render.document import FORMATS
+from .render.site import write_site
 
 __all__ = ["main", "build_parser"]
 
@@ -103,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
+        "--format",
+        choices=["text", *FORMATS],
+        default=None,
+        help="print the proof as text (default), json, markdown, html, latex or mathml",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=Limits().timeout,
@@ -148,6 +157,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--out", required=True, metavar="FILE.py", help="the module to write")
     _train_parser(sub)
+
+    d = sub.add_parser(
+        "derive",
+        help="the step-by-step derivation of a convention (LaTeX, MathML, Markdown, HTML, JSON)",
+        description="Print a convention's derivation on a network: forward pass, output signal, "
+        "signals sent back and updates, one row per layer (individual parameters on request).",
+    )
+    _network_options(d, "generic")
+    d.add_argument(
+        "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
+    )
+    d.add_argument(
+        "--format",
+        default="markdown",
+        choices=list(FORMATS),
+        help="output format (default: %(default)s)",
+    )
+    d.add_argument(
+        "--parameters",
+        metavar="NAMES|all",
+        help="also show these parameters one by one (e.g. w2_1_1,b1_2, or all)",
+    )
+    d.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+
+    o = sub.add_parser(
+        "docs",
+        help="write the documentation pages (HTML and Markdown)",
+        description="Write the documentation pages: an index, the original question answered "
+        "side by side, the general proof, and one page per convention.",
+    )
+    o.add_argument("--out", required=True, metavar="DIR", help="directory to write (created)")
     return parser
 
 
@@ -203,6 +243,10 @@ def _two_conventions(text: str) -> tuple[str, str]:
 
 def _cmd_prove(args: argparse.Namespace) -> int:
     a, b = _two_conventions(args.conventions)
+    if args.json and args.format not in (None, "json"):
+        raise InputError(f"--json and --format {args.format} contradict each other; give one")
+    fmt = "json" if args.json else (args.format or "text")
+    args.json = fmt == "json"
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
     net = _network(args)
@@ -212,8 +256,12 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         with _hard_time_limit(args.timeout * 1.25 + 2.0):
             if args.general:
                 proof = prove_general(a, b, limits=Limits(timeout=args.timeout))
-                text = json.dumps(proof.to_dict(), indent=2) + "\n" if args.json else None
-                print(text if text is not None else general_text(proof), end="")
+                if fmt == "json":
+                    print(json.dumps(proof.to_dict(), indent=2))
+                elif fmt == "text":
+                    print(general_text(proof), end="")
+                else:
+                    print(general_document(proof).render(fmt), end="")
                 return proof.exit_code
             limits = Limits(timeout=args.timeout)
             report = prove(net, a, b, limits, conditions=not args.no_conditions)
@@ -237,10 +285,12 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         else:
             print(f"UNKNOWN: {reason} (raise --timeout to give it longer).")
         return 3
-    if args.json:
+    if fmt == "json":
         print(json.dumps(report.to_dict(), indent=2))
-    else:
+    elif fmt == "text":
         print(report_text(report))
+    else:
+        print(report_document(report).render(fmt), end="")
     return report.exit_code
 
 
@@ -419,6 +469,37 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_derive(args: argparse.Namespace) -> int:
+    conv = get_convention(args.convention)
+    net = _network(args)
+    parameters: list[str] | str | None = None
+    if args.parameters is not None:
+        text = args.parameters.strip()
+        if text == "all":
+            parameters = "all"
+        else:
+            parameters = [n.strip() for n in text.split(",")]
+            for name in parameters:
+                net.locate(name)  # a one-line error naming a bad name
+    if args.out is not None:
+        check_writable(args.out)
+    doc = derivation(net, conv, parameters)
+    text = doc.render(args.format)
+    if args.out is None:
+        print(text, end="")
+    else:
+        write_atomic(args.out, text)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    written = write_site(args.out)
+    index = Path(args.out) / "index.html"
+    print(f"wrote {len(written)} files under {args.out}; open {index}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
@@ -432,6 +513,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "step": _cmd_step,
             "export": _cmd_export,
             "train": _cmd_train,
+            "derive": _cmd_derive,
+            "docs": _cmd_docs,
         }[args.command]
         return handler(args)
     except SymbolicBPError as exc:

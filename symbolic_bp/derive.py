@@ -50,6 +50,27 @@ class UpdateRules:
     updates: dict[sp.Symbol, sp.Expr]
     _full: dict = field(default_factory=dict, repr=False)
 
+    # rich display in Jupyter: the derivation, one row per layer
+    def _repr_html_(self) -> str:
+        from .render.derivation import derivation
+
+        return derivation(self.network, self.convention).mathml()
+
+    def _repr_markdown_(self) -> str:
+        from .render.derivation import derivation
+
+        return derivation(self.network, self.convention).markdown()
+
+    def _repr_latex_(self) -> str:
+        from .render.notation import latex
+
+        rows = [
+            f"{latex(s)} &= {latex(e)}"
+            for l in sorted(self.signal_symbols, reverse=True)
+            for s, e in zip(self.signal_symbols[l], self.signal_exprs[l], strict=True)
+        ]
+        return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+
     def signal(self, l: int, j: int) -> tuple[sp.Symbol, sp.Expr]:
         """``(symbol, definition)`` of the signal of neuron ``j`` of layer ``l``."""
         return self.signal_symbols[l][j - 1], self.signal_exprs[l][j - 1]

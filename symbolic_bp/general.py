@@ -381,6 +381,17 @@ class GeneralProof:
     def exit_code(self) -> int:
         return {True: 0, False: 1, None: 3}[self.equivalent]
 
+    # rich display in Jupyter
+    def _repr_html_(self) -> str:
+        from .render.derivation import general_document
+
+        return general_document(self).mathml()
+
+    def _repr_markdown_(self) -> str:
+        from .render.derivation import general_document
+
+        return general_document(self).markdown()
+
     def to_dict(self) -> dict[str, object]:
         """The JSON of ``symbolic-bp prove --general --json``."""
         return {

@@ -195,6 +195,17 @@ class Report:
         """0 proven equal, 1 proven different, 3 unknown (the command line's contract)."""
         return {True: 0, False: 1, None: 3}[self.equivalent]
 
+    # rich display in Jupyter: the report as math (MathML in HTML, $$ in Markdown)
+    def _repr_html_(self) -> str:
+        from .render.derivation import report_document
+
+        return report_document(self).mathml()
+
+    def _repr_markdown_(self) -> str:
+        from .render.derivation import report_document
+
+        return report_document(self).markdown()
+
     def to_dict(self) -> dict[str, object]:
         """The JSON object of ``symbolic-bp prove --json``."""
         net = self.network

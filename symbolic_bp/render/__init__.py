@@ -1,4 +1,4 @@
-"""Renderers: reports and derivations as text (and, later, LaTeX, MathML, Markdown, HTML)."""
+"""Renderers: reports, proofs and derivations as text, LaTeX, MathML, Markdown, HTML and JSON."""
 
 from .text import general_text, report_text
 

@@ -1,0 +1,280 @@
+r"""Documents of derivations and proofs: what ``symbolic-bp derive`` and ``prove --format`` print.
+
+A derivation shows, in the design's notation, the forward pass, the output signal, the signals
+sent back and the updates, with **one row per layer** (``j`` a neuron of layer ``l``, ``i`` of
+layer ``l - 1``, ``k`` of layer ``l + 1``): the rows come from
+:func:`~symbolic_bp.layered.layer_rules`, so a network with a hundred thousand parameters reads
+as easily as a small one. Individual parameters are added on request.
+
+>>> from symbolic_bp.network import Network
+>>> doc = derivation(Network.build([2, 3, 2, 1]), "delta")
+>>> [b.text for b in doc.blocks if isinstance(b, Heading)]
+['Forward pass', 'Output signal', 'Signals sent back', 'Updates']
+>>> next(b.latex for b in doc.blocks if isinstance(b, Math) and b.latex.startswith("d^{3}"))
+"d^{3}_{j} = \\left(t_{j} - y^{3}_{j}\\right) f_{3}'\\left(e^{3}_{j}\\right)"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sympy as sp
+
+from ..conventions import Convention, get_convention
+from ..derive import derive
+from ..general import GeneralProof
+from ..layered import LayerNetwork, layer_rules, neuron_index, sum_index
+from ..network import Network
+from ..prove import DIFFERS, EQUAL, UNKNOWN, Report
+from .document import Code, Document, Heading, Items, Math, Para, Table
+from .notation import latex
+from .text import general_text, report_text
+
+__all__ = ["derivation", "report_document", "general_document"]
+
+J, I, K = sp.symbols("j i k", integer=True, positive=True)
+_Y = sp.IndexedBase("y")
+
+
+def _outputs_as_y(expr: sp.Expr, lay: LayerNetwork) -> sp.Expr:
+    """``f_l(e[l, a]) -> y[l, a]`` for display (derivatives stay ``f_l'(e[l, a])``)."""
+    for l, act in enumerate(lay.activations, start=1):
+        probe = act(lay.e(l, J))
+        if not isinstance(probe, sp.Function):
+            continue
+        head = type(probe)
+
+        def match(node: Any, head: type = head, l: int = l) -> bool:
+            if not isinstance(node, sp.Function) or type(node) is not head:
+                return False
+            arg = sp.sympify(node).args[0]
+            if not isinstance(arg, sp.Indexed):
+                return False
+            return bool(arg.base == lay.e(l, J).base and arg.indices[0] == l)
+
+        expr = expr.replace(match, lambda node, l=l: _Y[l, node.args[0].indices[1]])
+    return expr
+
+
+def _rename(l: int) -> dict[sp.Basic, sp.Basic]:
+    """``j_l -> j``, ``j_{l-1} -> i``; sums over layer ``l+1`` by ``k``, over ``l-1`` by ``i``."""
+    return {neuron_index(l): J, neuron_index(l - 1): I, sum_index(l + 1): K, sum_index(l - 1): I}
+
+
+def derivation(
+    net: Network, convention: str | Convention, parameters: Sequence[str] | str | None = None
+) -> Document:
+    """The step-by-step derivation of ``convention`` on ``net``.
+
+    **Arguments:** ``net``; ``convention`` (name or object); ``parameters``: names such as
+    ``["w2_1_1", "b1_2"]``, ``"all"``, or ``None`` (per-layer rows only).
+
+    **Returns:** a :class:`~symbolic_bp.render.document.Document`.
+    """
+    conv = get_convention(convention)
+    rules = layer_rules(net, conv)
+    lay = rules.layered
+    L = net.depth
+    s = rules.signal
+    doc = Document(f"The {conv.name} convention on a {'-'.join(map(str, net.sizes))} network")
+    doc.blocks.append(Para(f"{conv.name}: {conv.description}."))
+    doc.blocks.append(Para(f"Network: {net.describe()}."))
+    doc.blocks.append(
+        Para(
+            "Each row holds for every neuron of its layer: j is a neuron of layer l, i of layer "
+            "l-1 and k of layer l+1; eta is the learning rate and an update is "
+            "Delta w = w_new - w_old."
+        )
+    )
+    show = lambda expr, l: latex(_outputs_as_y(expr, lay), _rename(l))  # noqa: E731
+
+    doc.blocks.append(Heading("Forward pass"))
+    for l in range(1, L + 1):
+        j = neuron_index(l)
+        e_row = f"{latex(lay.e(l, J))} = {show(lay.net_input(l, j), l)}"
+        y_row = f"{latex(_Y[l, J])} = {latex(lay.y(l, J))}"
+        doc.blocks.append(Math(rf"{e_row}, \qquad {y_row}", f"Layer {l}:"))
+    loss = sp.Sum(net.loss.term(lay.t(J), _Y[L, J]), (J, 1, lay.n[L]))
+    doc.blocks.append(Math(f"E = {latex(loss)}", f"Loss ({net.loss.name}):"))
+
+    doc.blocks.append(Heading("Output signal"))
+    doc.blocks.append(Math(f"{latex(s[L, J])} = {show(rules.signals[L], L)}", f"Layer {L}:"))
+    if L > 1:
+        doc.blocks.append(Heading("Signals sent back"))
+        for l in range(L - 1, 0, -1):
+            doc.blocks.append(
+                Math(f"{latex(s[l, J])} = {show(rules.signals[l], l)}", f"Layer {l}:")
+            )
+    doc.blocks.append(Heading("Updates"))
+    rows = []
+    for l in range(L, 0, -1):
+        w = rf"\Delta {latex(lay.w(l, J, I))} = {show(rules.weight_updates[l], l)}"
+        bias = rules.bias_updates[l]
+        if bias is not None:
+            w += rf", \qquad \Delta {latex(lay.b(l, J))} = {show(bias, l)}"
+        doc.blocks.append(Math(w, f"Layer {l}:"))
+        rows.append(
+            {
+                "layer": l,
+                "signal": sp.sstr(rules.signals[l].xreplace(_rename(l))),
+                "weight_update": sp.sstr(rules.weight_updates[l].xreplace(_rename(l))),
+                "bias_update": None if bias is None else sp.sstr(bias.xreplace(_rename(l))),
+            }
+        )
+    doc.data = {"network": net.describe(), "convention": conv.name, "layers": rows}
+    if parameters:
+        names = net.parameter_names() if parameters == "all" else list(parameters)
+        doc.blocks.extend(_parameter_blocks(net, conv, names))
+    return doc
+
+
+def _parameter_blocks(net: Network, conv: Convention, names: list[str]) -> list:
+    """Each named parameter's update in its own layer's signals, and those signals' rows."""
+    rules = derive(net, conv)
+    blocks: list = [Heading("Individual parameters")]
+    for name in names:
+        l, j, i = net.locate(name)
+        symbol = net.w(l, j, i) if i is not None else net.b(l, j)
+        sym, definition = rules.signal(l, j)
+        blocks.append(
+            Math(
+                rf"\Delta {latex(symbol)} = {latex(rules.updates[symbol])}, \qquad "
+                f"{latex(sym)} = {latex(definition)}",
+                f"{name}:",
+            )
+        )
+    return blocks
+
+
+# -- proofs ------------------------------------------------------------------------------------
+def _verdict_word(statuses: set[str]) -> str:
+    if statuses == {EQUAL}:
+        return "equal"
+    if statuses == {DIFFERS}:
+        return "differ"
+    return ", ".join(s for s in (EQUAL, DIFFERS, UNKNOWN) if s in statuses)
+
+
+def report_document(report: Report, title: str | None = None) -> Document:
+    """An instance proof as a document: verdict, layer table, differences, counterexample and
+    conditions (no timings: the same proof gives the same document)."""
+    a, b = report.conventions
+    net = report.network
+    doc = Document(title or f"{a} and {b} on a {'-'.join(map(str, net.sizes))} network")
+    first = report_text(report).splitlines()
+    doc.blocks += [Para(first[0]), Para(first[1])]
+    layers = sorted({r.layer for r in report.parameters}, reverse=True)
+    rows = []
+    for l in layers:
+        rs = [r for r in report.parameters if r.layer == l]
+        rels = [rel for rel in report.relations if rel.layer == l]
+        relation = (
+            f"{latex(rels[0].other)} = {latex(rels[0].factor * rels[0].basis)}" if rels else ""
+        )
+        role = "output" if l == net.depth else "hidden"
+        rows.append(
+            (f"{l} ({role})", str(len(rs)), _verdict_word({r.status for r in rs}), relation)
+        )
+    doc.blocks.append(Heading("Layer by layer"))
+    doc.blocks.append(
+        Table(
+            ("layer", "parameters", "verdict", "signals"), tuple(rows), (False, False, False, True)
+        )
+    )
+    differing = [r for r in report.parameters if r.status != EQUAL and r.difference is not None]
+    if differing:
+        doc.blocks.append(Heading("Where they differ"))
+        doc.blocks.append(
+            Para(
+                f"Delta_A is {a}'s update and Delta_B is {b}'s, written in the signals of the "
+                "parameter's layer; one parameter per layer is shown."
+            )
+        )
+        for l in layers:
+            for r in [r for r in differing if r.layer == l][:1]:
+                doc.blocks.append(
+                    Math(rf"\Delta_B - \Delta_A = {latex(r.difference)}", f"{r.name}:")
+                )
+                if r.ratio is not None:
+                    doc.blocks.append(Math(rf"\frac{{\Delta_B}}{{\Delta_A}} = {latex(r.ratio)}"))
+    ce = report.counterexample
+    if ce is not None:
+        doc.blocks.append(Heading("Counterexample"))
+        doc.blocks.extend(_counterexample_blocks(ce))
+    if report.equivalent is False:
+        doc.blocks.append(Heading("When they agree"))
+        if report.conditions:
+            doc.blocks.append(Items(tuple(report.conditions)))
+        else:
+            doc.blocks.append(Para("No condition of the form 'some layers linear' was found."))
+    for note in report.notes:
+        doc.blocks.append(Para(f"Note: {note}"))
+    doc.data = {k: v for k, v in report.to_dict().items() if k != "seconds"}
+    return doc
+
+
+def _counterexample_blocks(ce: object) -> list:
+    from ..prove import Counterexample
+
+    assert isinstance(ce, Counterexample)
+    blocks: list = []
+    if ce.activations:
+        acts = ", ".join(f"{k}(x) = {v}" for k, v in ce.activations.items())
+        blocks.append(Para(f"Generic activations replaced by: {acts}."))
+    point = ", ".join(f"{k} = {v}" for k, v in ce.point.items())
+    blocks.append(Para(f"At the exact rational point {point}:"))
+    rows = []
+    for name, value in ce.values.items():
+        text = sp.sstr(value)
+        rows.append(
+            (
+                name,
+                text if len(text) <= 400 else f"({len(text)} characters)",
+                f"{ce.approximate[name]:.10g}",
+            )
+        )
+    header = f"Delta {ce.parameter} (exact)" if ce.exact else f"Delta {ce.parameter} (enclosure)"
+    blocks.append(Table(("convention", header, "approximately"), tuple(rows)))
+    if not ce.exact:
+        blocks.append(
+            Para(
+                "The values are rigorous enclosures of the exact values; they are "
+                "disjoint, so the updates differ."
+            )
+        )
+    return blocks
+
+
+def general_document(proof: GeneralProof, title: str | None = None) -> Document:
+    """The general proof as a document: every step's equation, its check, and the residual of
+    a failing step."""
+    a, b = proof.conventions
+    doc = Document(title or f"{a} and {b} for every network")
+    text = general_text(proof).splitlines()
+    doc.blocks += [Para(text[0]), Para(text[1])]
+    doc.blocks.append(Heading("Steps"))
+    for n, step in enumerate(proof.steps, start=1):
+        mark = "holds" if step.verdict == EQUAL else "FAILS"
+        label = (
+            f"{n}. {step.name} ({mark}; {step.ranges})"
+            if step.ranges
+            else f"{n}. {step.name} ({mark})"
+        )
+        doc.blocks.append(Math(f"{latex(step.lhs)} = {latex(step.rhs)}", label))
+        if step.note:
+            doc.blocks.append(Para(step.note))
+        if step.verdict != EQUAL and step.residual != 0:
+            doc.blocks.append(Math(latex(step.residual), "Residual (left side minus right side):"))
+    doc.blocks.append(Heading("Parameters"))
+    doc.blocks.append(Items(tuple(f"{row['name']}: {row['status']}" for row in proof.parameters)))
+    if proof.counterexample is not None:
+        doc.blocks.append(Heading(f"Counterexample on {proof.instance_network}"))
+        doc.blocks.extend(_counterexample_blocks(proof.counterexample))
+    if proof.equivalent is False and proof.conditions:
+        doc.blocks.append(Heading("When they agree"))
+        doc.blocks.append(Items(tuple(proof.conditions)))
+    doc.blocks.append(Heading("As text"))
+    doc.blocks.append(Code("\n".join(text)))
+    doc.data = {k: v for k, v in proof.to_dict().items() if k != "seconds"}
+    return doc
