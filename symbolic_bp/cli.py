@@ -264,7 +264,18 @@ def _cmd_prove(args: argparse.Namespace) -> int:
                     print(general_document(proof).render(fmt), end="")
                 return proof.exit_code
             limits = Limits(timeout=args.timeout)
-            report = prove(net, a, b, limits, conditions=not args.no_conditions)
+            bar = progress_bar(net.depth, "prove")
+            layers_done = [0]
+
+            def show(text: str) -> None:
+                if "compared" in text or "for all" in text:  # a layer is finished
+                    layers_done[0] += 1
+                bar.update(layers_done[0], text)
+
+            try:
+                report = prove(net, a, b, limits, conditions=not args.no_conditions, progress=show)
+            finally:
+                bar.close()
     except _TimeLimit:
         reason = f"time limit of {args.timeout:g} s reached before the proof finished"
         if args.json:

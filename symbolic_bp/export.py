@@ -80,7 +80,7 @@ class _Vectoriser:
         self.printer = _SafePrinter(
             {"fully_qualified_modules": True, "allow_unknown_functions": False}
         )
-        letter = rules.convention.letter
+        letter = str(rules.signal.label)
         self.letter = letter if letter.isidentifier() and letter not in "eybWXTjkn" else "s"
         self.lr = sp.Symbol("lr")
         self.inv_batch = sp.Symbol("inv_batch")

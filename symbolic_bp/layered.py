@@ -172,17 +172,20 @@ class LayerRules:
     bias_updates: dict[int, sp.Expr | None]
 
 
-def layer_rules(net: Network, convention: str | Convention) -> LayerRules:
+def layer_rules(
+    net: Network, convention: str | Convention, *, letter: str | None = None
+) -> LayerRules:
     """Derive ``convention``'s rules on ``net`` as one expression per layer.
 
     **Arguments:** ``net`` (a :class:`~symbolic_bp.network.Network`; its widths do not matter),
-    ``convention`` (a name or a :class:`~symbolic_bp.conventions.Convention`).
+    ``convention`` (a name or a :class:`~symbolic_bp.conventions.Convention`), ``letter`` of
+    the signals (default: the convention's).
 
     **Returns:** :class:`LayerRules`.
     """
     conv = get_convention(convention)
     lay = LayerNetwork(net)
-    base = sp.IndexedBase(conv.letter, real=True)
+    base = sp.IndexedBase(conv.letter if letter is None else letter, real=True)
     signals: dict[int, sp.Expr] = {}
     w_updates: dict[int, sp.Expr] = {}
     b_updates: dict[int, sp.Expr | None] = {}

@@ -380,6 +380,7 @@ def prove(
     *,
     conditions: bool = True,
     progress: Callable[[str], None] | None = None,
+    method: str = "auto",
     _search: bool = True,
 ) -> Report:
     """Prove or refute that conventions ``a`` and ``b`` give the same update for every
@@ -392,7 +393,13 @@ def prove(
     - ``a``, ``b``: conventions, by object or registered name.
     - ``limits``: see :class:`Limits`.
     - ``conditions``: search for a sufficient condition of agreement when they differ.
-    - ``progress``: called with a short text after each layer (for a progress display).
+    - ``progress``: called with a short text after each layer and every 500 parameters (for a
+      progress display); a text that starts with ``"layer L:"`` and ends with ``"parameters"``
+      after ``"compared"`` or ``"all"`` marks a finished layer.
+    - ``method``: ``"auto"`` first tries one identity per layer for symbolic neuron indices
+      (:func:`symbolic_bp.layerproof.prove_layers`: cost independent of the widths; it can only
+      prove "all equal") and otherwise compares parameter by parameter; ``"neurons"`` always
+      compares parameter by parameter.
 
     **Returns:** a :class:`Report`; ``report.equivalent`` is ``True``, ``False`` or ``None``.
     """
@@ -400,7 +407,16 @@ def prove(
     ca, cb = get_convention(a), get_convention(b)
     if ca.name == cb.name:
         raise InputError(f"--conventions names {ca.name!r} twice; give two different conventions")
+    if method not in ("auto", "neurons"):
+        raise InputError(f"method {method!r} is not one of auto, neurons")
     net = network
+    if method == "auto":
+        from .layerproof import prove_layers
+
+        fast = prove_layers(net, ca, cb, progress)
+        if fast is not None:
+            fast.seconds = clock.elapsed
+            return fast
     ra, rb = _derive_pair(net, ca, cb)
     signals = set(ra.signal_values()) | set(rb.signal_values())
     budget = limits.zero_test_ops
@@ -452,7 +468,9 @@ def prove(
                 new_map[a_sym], new_map[b_sym] = rel[1] * b_sym, b_sym
                 relations.append(Relation(l, j, b_sym, a_sym, rel[1]))
         mapping = new_map
-        for p in net.layer_parameters(l):
+        for count, p in enumerate(net.layer_parameters(l), start=1):
+            if progress is not None and count % 500 == 0:
+                progress(f"layer {l}: {count} of {len(net.layer_parameters(l))} parameters")
             if overflow or clock.expired():
                 results[p] = ParameterResult(p.name, l, UNKNOWN)
                 continue

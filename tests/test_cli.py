@@ -262,7 +262,8 @@ def test_output_is_deterministic():
 
 
 def test_timeout_is_a_hard_limit_on_the_whole_command():
-    """Deriving a large network takes longer than the limit: unknown, exit 3, on time."""
+    """A differing pair on a large network (the per-parameter path) takes longer than the
+    limit: unknown, exit 3, on time."""
     import time
 
     start = time.perf_counter()
@@ -273,7 +274,7 @@ def test_timeout_is_a_hard_limit_on_the_whole_command():
         "--activation",
         "sigmoid",
         "--conventions",
-        "delta,gradient",
+        "error_at_update,gradient",
         "--timeout",
         "1",
         "--json",

@@ -1,0 +1,262 @@
+r"""The instance prover's fast path: one comparison per layer, whatever the widths.
+
+Both conventions' rules are derived once per layer (:func:`~symbolic_bp.layered.layer_rules`:
+neuron ``j`` of layer ``l`` is a symbolic index ``j_l``, sums over a layer are ``Sum`` objects
+over symbolic widths ``n[l]``). From the output layer down it looks for the factor ``c_l`` with
+
+.. math:: s_B[l, j] = c_l(j)\, s_A[l, j]
+
+(at a hidden layer after substituting ``s_B[l+1, k] = c_{l+1}(k) s_A[l+1, k]`` from the layer
+above), and checks that the updates of the layer's weights and biases are then equal. Each check
+is an identity in independent atoms (``e[l, j]``, ``w[l+1, k, j]``, the activations' values);
+sums over the same layer are merged and every summand must reduce to exactly 0 (the same
+reduction as the general proof). An identity for a symbolic neuron ``j`` and symbolic widths
+holds for every neuron of every width, so one check proves a whole layer: 100,000 weights cost
+what 10 do.
+
+It applies to *uniform* recipes, which treat every neuron of a layer alike (the built-in ones;
+a user's recipe declares ``uniform = True`` in its own class). It answers only "every parameter
+equal"; when a relation or an update check fails it returns ``None`` and the per-parameter
+prover (:func:`symbolic_bp.prove.prove`) decides, with counterexamples.
+
+>>> from symbolic_bp.network import Network
+>>> report = prove_layers(Network.build([784, 128, 10], "sigmoid", bias=True), "delta", "gradient")
+>>> report.equivalent, len(report.parameters)
+(True, 101770)
+>>> prove_layers(Network.build([2, 3, 2, 1]), "error_at_update", "delta") is None
+True
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from .algebra import is_zero
+from .conventions import Convention, FlippedSign, get_convention
+from .general import reduce_sums
+from .layered import LayerRules, layer_rules, neuron_index, sum_index
+from .network import Network
+from .parsing import X
+
+if TYPE_CHECKING:  # prove imports this module at run time, not the reverse
+    from .prove import Relation, Report
+
+__all__ = ["prove_layers", "is_uniform"]
+
+#: the built-in recipes: each treats every neuron of a layer alike (no branching on ``j``)
+_BUILT_IN_UNIFORM = frozenset(
+    {
+        "Gradient",
+        "Delta",
+        "ErrorAtUpdate",
+        "ErrorAtUpdateConsistent",
+        "OutputDerivative",
+        "Matrix",
+        "InPlace",
+    }
+)
+
+
+def is_uniform(conv: Convention) -> bool:
+    """Whether ``conv`` treats every neuron of a layer alike: a built-in recipe class (not a
+    subclass), a sign variant of one, or a class that declares ``uniform = True`` itself."""
+    if isinstance(conv, FlippedSign):
+        return is_uniform(conv.base)
+    cls = type(conv)
+    if cls.__module__ == "symbolic_bp.conventions" and cls.__name__ in _BUILT_IN_UNIFORM:
+        return True
+    return bool(cls.__dict__.get("uniform", False))
+
+
+def _pull_constants(expr: sp.Expr) -> sp.Expr:
+    """Every ``Sum`` with the factors of its summand that do not involve the index moved out,
+    so that equal sums become equal objects."""
+
+    def pull(s: sp.Sum) -> sp.Expr:
+        ((k, lo, hi),) = s.limits
+        body = sp.factor_terms(s.function)
+        inside: list[sp.Expr] = []
+        outside: list[sp.Expr] = []
+        for f in sp.Mul.make_args(body):
+            (inside if f.has(k) else outside).append(f)
+        return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (k, lo, hi))
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), pull)
+
+
+def _zero(expr: sp.Expr, unfold: Callable[[sp.Expr], sp.Expr]) -> bool:
+    """``expr`` is identically 0: merged sums, each summand and the rest reduce to 0."""
+    reduced = reduce_sums(expr)
+    if reduced == 0:
+        return True
+    for part in sp.Add.make_args(reduced):
+        body = part.function if isinstance(part, sp.Sum) else part
+        if not is_zero(unfold(body)):
+            return False
+    return True
+
+
+def _factor(
+    sa: sp.Expr, sb: sp.Expr, bases: set[sp.IndexedBase], unfold: Callable[[sp.Expr], sp.Expr]
+) -> sp.Expr | None:
+    """``c`` with ``sb = c sa`` exactly, free of signals and sums, never dividing by a value
+    that may be 0; ``None`` if there is none."""
+    if sa == 0:
+        return None
+    na, nb = _pull_constants(sa), _pull_constants(sb)
+    try:
+        q = sp.cancel(sp.together(nb / na))
+    except sp.PolynomialError:
+        return None
+    if q.has(sp.Sum, sp.zoo, sp.nan) or any(
+        isinstance(a, sp.Indexed) and a.base in bases for a in q.atoms(sp.Indexed)
+    ):
+        return None
+    _num, den = sp.fraction(q)
+    if not den.is_number and den.is_zero is not False:
+        return None
+    if den.is_number and den == 0:
+        return None
+    return q if _zero(sb - q * sa, unfold) else None
+
+
+def prove_layers(
+    network: Network,
+    a: str | Convention,
+    b: str | Convention,
+    progress: Callable[[str], None] | None = None,
+) -> Report | None:
+    """A :class:`~symbolic_bp.prove.Report` with every parameter ``equal`` (method ``"layer
+    rules"``) if the layer-by-layer identities hold; ``None`` when they do not or when a
+    convention is not uniform (the per-parameter prover then decides)."""
+    from .prove import EQUAL, ParameterResult, Report
+
+    start = time.perf_counter()
+    ca, cb = get_convention(a), get_convention(b)
+    if not (is_uniform(ca) and is_uniform(cb)):
+        return None
+    net = network
+    letter_b = cb.letter + "'" if cb.letter == ca.letter else cb.letter
+    ra = layer_rules(net, ca)
+    rb = layer_rules(net, cb, letter=letter_b)
+    normal = _normal_form(net)
+    # s_B = c s_A, or else s_A = c s_B (a factor is never a division by what may be 0)
+    relations = _chain(net, ra, rb, normal, progress)
+    if relations is None:
+        relations = _chain(net, rb, ra, normal, progress)
+    if relations is None:
+        return None
+    results = [
+        ParameterResult(p.name, l, EQUAL, method="layer rules")
+        for l in range(1, net.depth + 1)
+        for p in net.layer_parameters(l)
+    ]
+    report = Report(net, (ca.name, cb.name), results, relations=relations)
+    report.notes.append(
+        "proven once per layer for a symbolic neuron index and symbolic widths (layer rules), "
+        "so every neuron of every width is covered"
+    )
+    if any(type(c).__name__ == "Gradient" for c in (ca, cb)):
+        report.notes.append(
+            "gradient: the chain rule over the graph with SymPy's local derivatives, per layer"
+        )
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _chain(
+    net: Network,
+    ra: LayerRules,
+    rb: LayerRules,
+    normal: Callable[[sp.Expr], sp.Expr] | None,
+    progress: Callable[[str], None] | None,
+) -> list[Relation] | None:
+    """The relations ``s_B = c_l s_A`` from the output layer down, each layer's updates checked
+    equal under them; ``None`` at the first layer where that fails."""
+    A, B = ra.signal, rb.signal
+
+    def unfold(expr: sp.Expr) -> sp.Expr:
+        return net.unfold(expr)
+
+    factors: dict[int, sp.Expr] = {}
+    relations: list[Relation] = []
+    for l in range(net.depth, 0, -1):
+        j = neuron_index(l)
+        sa, sb = ra.signals[l], rb.signals[l]
+        if l < net.depth:
+            k = sum_index(l + 1)
+            c_up = factors[l + 1].xreplace({neuron_index(l + 1): k})
+            sb = sb.xreplace({B[l + 1, k]: c_up * A[l + 1, k]})
+        c = _factor(sa, sb, {A, B}, unfold)
+        if c is None and normal:
+            sa, sb = normal(sa), normal(sb)
+            c = _factor(sa, sb, {A, B}, unfold)
+        if c is None:
+            return None
+        factors[l] = c
+        sub = {B[l, j]: c * A[l, j]}
+        pairs = (
+            (ra.weight_updates[l], rb.weight_updates[l]),
+            (ra.bias_updates[l], rb.bias_updates[l]),
+        )
+        for ua, ub in pairs:
+            if ua is None or ub is None:
+                continue
+            diff = ub.xreplace(sub) - ua
+            if not (_zero(diff, unfold) or (normal and _zero(normal(diff), unfold))):
+                return None
+        for n in range(1, min(2, net.sizes[l]) + 1):
+            relations.append(_instance_relation(net, ra, rb, l, n, c))
+        if progress is not None:
+            progress(f"layer {l}: one identity for all {len(net.layer_parameters(l))} parameters")
+    return relations
+
+
+def _normal_form(net: Network) -> Callable[[sp.Expr], sp.Expr] | None:
+    """``f_l'(e) -> g_l(f_l(e))`` where an activation writes its derivative through its output
+    and the lemma ``g(f(x)) = f'(x)`` holds exactly (checked here)."""
+    rules: list[tuple[type, sp.Expr]] = []
+    for act in net.activations:
+        if act.output_derivative_expr is None or act.is_generic:
+            continue
+        pattern, target = act.derivative_from_output(act(X)), act.derivative(X)
+        if pattern == target or not isinstance(target, sp.Function):
+            continue
+        if is_zero(act.unfold(pattern) - act.unfold(target)):
+            rules.append((type(target), pattern))
+    if not rules:
+        return None
+
+    def apply(expr: sp.Expr) -> sp.Expr:
+        for head, pattern in rules:
+            expr = expr.replace(
+                lambda e, head=head: isinstance(e, head),
+                lambda e, pattern=pattern: pattern.xreplace({X: e.args[0]}),
+            )
+        return expr
+
+    return apply
+
+
+def _instance_relation(
+    net: Network, ra: LayerRules, rb: LayerRules, l: int, n: int, c: sp.Expr
+) -> Relation:
+    """The relation of neuron ``n`` of layer ``l`` in the per-neuron symbols (``G3_1 =
+    -d3_1``), for the readable report."""
+    from .prove import Relation
+
+    factor = c.xreplace({neuron_index(l): n})
+    concrete: dict[sp.Basic, sp.Basic] = {}
+    for leaf in factor.atoms(sp.Indexed):
+        name, idx = leaf.base.label.name, [int(i) for i in leaf.indices]
+        if name == "e":
+            concrete[leaf] = net.e(idx[0], idx[1])
+        elif name == "t":
+            concrete[leaf] = net.t(idx[0])
+    basis = sp.Symbol(f"{ra.signal.label}{l}_{n}", real=True)
+    other = sp.Symbol(f"{rb.signal.label}{l}_{n}", real=True)
+    return Relation(l, n, basis, other, factor.xreplace(concrete))

@@ -1,0 +1,122 @@
+"""The prover's per-layer fast path: the same verdicts as the per-parameter prover (itself
+checked against sympy.diff of the whole loss in test_prove.py), never fooled by a recipe that
+breaks the symmetry it relies on, and fast on MNIST-sized networks."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from symbolic_bp import Delta, Network, prove, register, unregister
+from symbolic_bp.conventions import CONVENTIONS
+from symbolic_bp.layerproof import is_uniform, prove_layers
+
+from .oracles import concrete, differ, expanded_values, rational_point
+from .test_cli import run
+
+NETS = [
+    pytest.param([2, 3, 2, 1], "generic", False, id="agh-generic"),
+    pytest.param([3, 2, 2], "sigmoid", True, id="3-2-2-sigmoid-bias", marks=pytest.mark.slow),
+    pytest.param([2, 2, 2, 1], "tanh,relu,sigmoid", True, id="mixed-bias", marks=pytest.mark.slow),
+    pytest.param([2, 2, 1], "softplus,identity", True, id="softplus-identity"),
+    pytest.param([2, 2, 1], "sigmoid", False, id="sigmoid-no-bias"),
+]
+
+
+def _pairs(act: str):
+    names = [n for n in CONVENTIONS if not (n == "output_derivative" and act == "generic")]
+    return list(itertools.combinations(names, 2))
+
+
+@pytest.mark.parametrize("sizes,act,bias", NETS)
+def test_fast_path_gives_the_per_parameter_verdicts(sizes, act, bias):
+    """For every pair of conventions: prove(method="auto") (fast path first) and
+    prove(method="neurons") agree on every parameter's status."""
+    net = Network.build(sizes, act, bias=bias)
+    used = 0
+    for a, b in _pairs(act):
+        auto = prove(net, a, b, conditions=False)
+        neurons = prove(net, a, b, conditions=False, method="neurons")
+        assert [r.status for r in auto.parameters] == [r.status for r in neurons.parameters], (
+            a,
+            b,
+        )
+        used += all(r.method == "layer rules" for r in auto.parameters)
+    assert used >= 10  # the fast path did the work for the equal pairs
+
+
+@pytest.mark.parametrize("a,b", [("delta", "gradient"), ("matrix", "delta_flipped")])
+def test_fast_equal_is_confirmed_by_expansion(a, b):
+    """Independently of both provers: the expanded rules agree at exact rational points."""
+    net = Network.build([2, 3, 2], "generic", bias=True)
+    report = prove_layers(net, a, b)
+    assert report is not None and report.equivalent is True
+    for seed in (1, 2):
+        cnet = concrete(net, seed)
+        point = rational_point(cnet, seed)
+        va, vb = expanded_values(cnet, a, point), expanded_values(cnet, b, point)
+        assert not any(differ(va[p], vb[p]) for p in cnet.parameters())
+
+
+def test_uniformity_is_declared_not_inherited():
+    class Mine(Delta):
+        name = "mine_test"
+
+    class Declared(Delta):
+        name = "declared_test"
+        uniform = True
+
+    assert is_uniform(CONVENTIONS["delta"]) and is_uniform(CONVENTIONS["delta_flipped"])
+    assert not is_uniform(Mine()) and is_uniform(Declared())
+
+
+class _FirstNeuronHalved(Delta):
+    """A recipe that treats neuron 1 of every hidden layer differently (not uniform)."""
+
+    name = "first_halved_test"
+
+    def hidden_signal(self, net, l, j, upstream):
+        signal = super().hidden_signal(net, l, j, upstream)
+        return signal / 2 if j == 1 else signal
+
+
+class _HalvedDeclared(Delta):
+    """Declares itself uniform, and is wrong everywhere: must be refuted, not waved through."""
+
+    name = "halved_declared_test"
+    uniform = True
+
+    def hidden_signal(self, net, l, j, upstream):
+        return super().hidden_signal(net, l, j, upstream) / 2
+
+
+@pytest.mark.parametrize("recipe", [_FirstNeuronHalved, _HalvedDeclared])
+def test_wrong_recipes_are_refuted(recipe):
+    register(recipe(), replace=True)
+    try:
+        net = Network.build([2, 3, 2, 1], "generic")
+        assert prove_layers(net, recipe.name, "gradient") is None
+        report = prove(net, recipe.name, "gradient", conditions=False)
+        assert report.equivalent is False and report.counterexample is not None
+        wrong = {r.name for r in report.parameters if r.status == "differs"}
+        if recipe is _FirstNeuronHalved:  # only what reads neuron 1's halved signal
+            assert "w2_1_1" in wrong and "w2_2_1" not in wrong
+        else:
+            assert {"w2_1_1", "w2_2_1", "w1_1_1"} <= wrong
+    finally:
+        unregister(recipe.name)
+
+
+def test_mnist_sized_network_proven_from_the_command_line():
+    """The issue's acceptance command: every one of 101,632 parameters proven equal."""
+    res = run(
+        "prove", "--layers", "784,128,10", "--activation", "sigmoid",
+        "--conventions", "delta,gradient", "--json",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["equivalent"] is True and len(data["parameters"]) == 784 * 128 + 128 * 10
+    assert {p["status"] for p in data["parameters"]} == {"equal"}
+    assert res.stderr == ""  # no progress bar when stderr is not a terminal
