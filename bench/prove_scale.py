@@ -98,35 +98,83 @@ def exponent(points: list[tuple[int, float]]) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-params", type=int, default=300_000)
-    parser.add_argument("--cap", type=float, default=600.0, help="seconds per prove run")
+    parser.add_argument("--cap", type=float, default=120.0, help="seconds per prove run")
     parser.add_argument("--naive-cap", type=float, default=120.0)
     args = parser.parse_args()
     ladder = [s for s in LADDER if parameters(s) <= args.max_params]
 
-    print("layered prover (a fresh process per run, start-up included)")
-    header = f"{'network':<24} {'params':>8} {'pair':<26} {'act':<8} {'seconds':>9}"
+    print("prover (a fresh process per run; wall time includes start-up, about 1 s)")
+    header = f"{'network':<24} {'params':>8} {'pair':<26} {'act':<8} {'wall s':>8} {'proof s':>8}"
     print(f"{header} {'peak MiB':>9}  verdict")
     series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    stopped: set[tuple[str, str]] = set()
+    figures: dict[tuple[tuple[int, ...], str, str], tuple[float, float, float]] = {}
     for sizes in ladder:
         for pair in (("delta", "gradient"), ("error_at_update", "gradient")):
             for act in ("generic", "sigmoid"):
+                name = "-".join(map(str, sizes))
+                if (pair[0], act) in stopped:
+                    continue
                 result, wall, peak = run_child(CHILD, [sizes, act, *pair, args.cap], args.cap + 30)
                 verdict = (
-                    "time-out"
+                    "time-out: larger sizes of this series skipped"
                     if result is None
                     else ",".join(f"{k}={v}" for k, v in result["counts"].items() if v)
                 )
-                name = "-".join(map(str, sizes))
+                inner = result["seconds"] if result is not None else float("nan")
                 print(
                     f"{name:<24} {parameters(sizes):>8} {','.join(pair):<26} {act:<8} "
-                    f"{wall:9.2f} {peak:9.0f}  {verdict}",
+                    f"{wall:8.2f} {inner:8.2f} {peak:9.0f}  {verdict}",
                     flush=True,
                 )
-                if result is not None:
-                    series.setdefault((pair[0], act), []).append((parameters(sizes), wall))
+                if result is None:
+                    stopped.add((pair[0], act))
+                    continue
+                series.setdefault((pair[0], act), []).append((parameters(sizes), inner))
+                figures[(sizes, pair[0], act)] = (wall, inner, peak)
+    print()
+    exponents = {}
     for (first, act), pts in series.items():
         k = exponent(pts)
-        print(f"growth exponent {first},gradient {act}: {k:.2f}" if k else "")
+        exponents[(first, act)] = k
+        if k is not None:
+            print(f"growth exponent of the proof time, {first},gradient {act}: {k:.2f}")
+
+    print()
+    begin = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "symbolic_bp", "prove"], capture_output=True, check=False)
+    default_wall = time.perf_counter() - begin
+    print("targets:")
+    checks = [
+        (
+            f"default `symbolic-bp prove` {default_wall:.2f} s with start-up (< 2 s)",
+            default_wall < 2,
+        ),
+    ]
+    for pair in ("delta", "error_at_update"):
+        for act in ("generic", "sigmoid"):
+            fig = figures.get(((3, 4, 2), pair, act))
+            if fig:
+                checks.append(
+                    (f"3-4-2 {pair},gradient {act}: proof {fig[1]:.2f} s (< 0.2 s)", fig[1] < 0.2)
+                )
+    for sizes in ((784, 128, 10), (784, 256, 128, 64, 10)):
+        for pair in ("delta", "error_at_update"):
+            for act in ("generic", "sigmoid"):
+                fig = figures.get((sizes, pair, act))
+                label = f"{'-'.join(map(str, sizes))} {pair},gradient {act}"
+                if fig is None:
+                    checks.append((f"{label}: not finished", False))
+                else:
+                    ok = fig[0] < 60 and fig[2] < 2048
+                    checks.append(
+                        (f"{label}: {fig[0]:.1f} s, {fig[2]:.0f} MiB (< 60 s, < 2 GiB)", ok)
+                    )
+    for (first, act), k in exponents.items():
+        if k is not None:
+            checks.append((f"growth exponent {first},gradient {act}: {k:.2f} (<= 1.1)", k <= 1.1))
+    for text, good in checks:
+        print(f"  [{'met' if good else 'MISSED'}] {text}")
 
     print()
     cap = f"{args.naive_cap:g}"

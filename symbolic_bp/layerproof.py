@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import sympy as sp
@@ -43,7 +44,7 @@ from .network import Network
 from .parsing import X
 
 if TYPE_CHECKING:  # prove imports this module at run time, not the reverse
-    from .prove import Relation, Report
+    from .prove import Counterexample, Relation, Report
 
 __all__ = ["prove_layers", "is_uniform"]
 
@@ -129,10 +130,14 @@ def prove_layers(
     a: str | Convention,
     b: str | Convention,
     progress: Callable[[str], None] | None = None,
+    witnesses: tuple[int, Callable[[], bool]] | None = None,
 ) -> Report | None:
     """A :class:`~symbolic_bp.prove.Report` with every parameter ``equal`` (method ``"layer
-    rules"``) if the layer-by-layer identities hold; ``None`` when they do not or when a
-    convention is not uniform (the per-parameter prover then decides)."""
+    rules"``) if the layer-by-layer identities hold. Otherwise ``None`` (the per-parameter
+    prover then decides), or, with ``witnesses=(attempts, expired)``, a report in which each
+    layer not proven equal is settled by one counterexample for its representative parameter
+    and the relabelling of neurons (:mod:`symbolic_bp.layerwitness`), or left ``unknown``.
+    ``None`` also when a convention is not uniform."""
     from .prove import EQUAL, ParameterResult, Report
 
     start = time.perf_counter()
@@ -145,15 +150,20 @@ def prove_layers(
     rb = layer_rules(net, cb, letter=letter_b)
     normal = _normal_form(net)
     # s_B = c s_A, or else s_A = c s_B (a factor is never a division by what may be 0)
-    relations = _chain(net, ra, rb, normal, progress)
-    if relations is None:
-        relations = _chain(net, rb, ra, normal, progress)
-    if relations is None:
-        return None
+    chain = _chain(net, ra, rb, normal, progress, stop_early=witnesses is None)
+    if not chain.complete(net):
+        swapped = _chain(net, rb, ra, normal, progress, stop_early=witnesses is None)
+        if swapped.complete(net) or swapped.depth_reached() > chain.depth_reached():
+            chain = swapped
+    if not chain.complete(net):
+        if witnesses is None:
+            return None
+        return _differing_report(net, ca, cb, chain, witnesses, start)
+    relations = chain.relations
     results = [
-        ParameterResult(p.name, l, EQUAL, method="layer rules")
+        ParameterResult(name, l, EQUAL, method="layer rules")
         for l in range(1, net.depth + 1)
-        for p in net.layer_parameters(l)
+        for name in net.layer_parameter_names(l)
     ]
     report = Report(net, (ca.name, cb.name), results, relations=relations)
     report.notes.append(
@@ -168,52 +178,78 @@ def prove_layers(
     return report
 
 
+@dataclass
+class _Chain:
+    """What the layer-by-layer comparison established: the relations ``s_B = c_l s_A`` from
+    the output layer down to the first layer where none was found, and which update kinds
+    (``"w"``, ``"b"``) of those layers were proven equal."""
+
+    relations: list[Relation] = field(default_factory=list)
+    factors: dict[int, sp.Expr] = field(default_factory=dict)
+    equal: dict[int, set[str]] = field(default_factory=dict)
+    differences: dict[tuple[int, str], sp.Expr] = field(default_factory=dict)
+
+    def complete(self, net: Network) -> bool:
+        kinds = {"w", "b"} if net.bias else {"w"}
+        return all(self.equal.get(l) == kinds for l in range(1, net.depth + 1))
+
+    def depth_reached(self) -> int:
+        return len(self.factors) + sum(len(v) for v in self.equal.values())
+
+
 def _chain(
     net: Network,
     ra: LayerRules,
     rb: LayerRules,
     normal: Callable[[sp.Expr], sp.Expr] | None,
     progress: Callable[[str], None] | None,
-) -> list[Relation] | None:
-    """The relations ``s_B = c_l s_A`` from the output layer down, each layer's updates checked
-    equal under them; ``None`` at the first layer where that fails."""
+    stop_early: bool,
+) -> _Chain:
+    """Relate ``s_B = c_l s_A`` from the output layer down and check each related layer's
+    updates; with ``stop_early``, stop at the first layer that is not all equal."""
     A, B = ra.signal, rb.signal
+    out = _Chain()
 
     def unfold(expr: sp.Expr) -> sp.Expr:
         return net.unfold(expr)
 
-    factors: dict[int, sp.Expr] = {}
-    relations: list[Relation] = []
     for l in range(net.depth, 0, -1):
         j = neuron_index(l)
         sa, sb = ra.signals[l], rb.signals[l]
         if l < net.depth:
             k = sum_index(l + 1)
-            c_up = factors[l + 1].xreplace({neuron_index(l + 1): k})
+            c_up = out.factors[l + 1].xreplace({neuron_index(l + 1): k})
             sb = sb.xreplace({B[l + 1, k]: c_up * A[l + 1, k]})
         c = _factor(sa, sb, {A, B}, unfold)
         if c is None and normal:
             sa, sb = normal(sa), normal(sb)
             c = _factor(sa, sb, {A, B}, unfold)
         if c is None:
-            return None
-        factors[l] = c
+            return out
+        out.factors[l] = c
+        out.equal[l] = set()
         sub = {B[l, j]: c * A[l, j]}
         pairs = (
-            (ra.weight_updates[l], rb.weight_updates[l]),
-            (ra.bias_updates[l], rb.bias_updates[l]),
+            ("w", ra.weight_updates[l], rb.weight_updates[l]),
+            ("b", ra.bias_updates[l], rb.bias_updates[l]),
         )
-        for ua, ub in pairs:
+        for kind, ua, ub in pairs:
             if ua is None or ub is None:
                 continue
             diff = ub.xreplace(sub) - ua
-            if not (_zero(diff, unfold) or (normal and _zero(normal(diff), unfold))):
-                return None
+            if _zero(diff, unfold) or (normal is not None and _zero(normal(diff), unfold)):
+                out.equal[l].add(kind)
+            else:
+                out.differences[(l, kind)] = diff
+                if stop_early:
+                    return out
         for n in range(1, min(2, net.sizes[l]) + 1):
-            relations.append(_instance_relation(net, ra, rb, l, n, c))
+            out.relations.append(_instance_relation(net, ra, rb, l, n, c))
         if progress is not None:
-            progress(f"layer {l}: one identity for all {len(net.layer_parameters(l))} parameters")
-    return relations
+            progress(
+                f"layer {l}: one identity for all {len(net.layer_parameter_names(l))} parameters"
+            )
+    return out
 
 
 def _normal_form(net: Network) -> Callable[[sp.Expr], sp.Expr] | None:
@@ -260,3 +296,60 @@ def _instance_relation(
     basis = sp.Symbol(f"{ra.signal.label}{l}_{n}", real=True)
     other = sp.Symbol(f"{rb.signal.label}{l}_{n}", real=True)
     return Relation(l, n, basis, other, factor.xreplace(concrete))
+
+
+def _differing_report(
+    net: Network,
+    ca: Convention,
+    cb: Convention,
+    chain: _Chain,
+    witnesses: tuple[int, Callable[[], bool]],
+    start: float,
+) -> Report:
+    """Layers proven equal by the chain are ``equal``; every other layer and kind is settled by
+    a counterexample for its representative parameter, or ``unknown``."""
+    from .layerwitness import find_witnesses
+    from .prove import DIFFERS, EQUAL, UNKNOWN, ParameterResult, Report
+
+    attempts, expired = witnesses
+    kinds = ("w", "b") if net.bias else ("w",)
+    open_ = [
+        (l, kind)
+        for l in range(net.depth, 0, -1)
+        for kind in kinds
+        if kind not in chain.equal.get(l, set())
+    ]
+    found = find_witnesses(net, ca, cb, open_, attempts, expired)
+    verdict: dict[tuple[int, str], tuple[str, str]] = {}
+    first: Counterexample | None = None
+    for l in range(net.depth, 0, -1):
+        for kind in kinds:
+            if kind in chain.equal.get(l, set()):
+                verdict[(l, kind)] = (EQUAL, "layer rules")
+            elif (l, kind) in found:
+                witness = found[(l, kind)]
+                verdict[(l, kind)] = (
+                    DIFFERS,
+                    f"counterexample for {witness.parameter}, neurons relabelled",
+                )
+                first = first or witness
+            else:
+                verdict[(l, kind)] = (UNKNOWN, "time limit" if expired() else "not settled")
+    results = []
+    for l in range(1, net.depth + 1):
+        for name in net.layer_parameter_names(l):
+            kind = "w" if name.startswith("w") else "b"
+            status, method = verdict[(l, kind)]
+            representative = name in (f"w{l}_1_1", f"b{l}_1")
+            diff = chain.differences.get((l, kind)) if representative else None
+            if diff is not None:
+                diff = diff.xreplace({neuron_index(l): 1, neuron_index(l - 1): 1})
+            results.append(ParameterResult(name, l, status, diff, method=method))
+    report = Report(net, (ca.name, cb.name), results, first, relations=chain.relations)
+    report.notes.append(
+        "large network: each layer was settled at once, from one identity for a symbolic neuron "
+        "index (equal) or from one certified counterexample for its first parameter, which the "
+        "relabelling of neurons carries to every parameter of the layer (differs)"
+    )
+    report.seconds = time.perf_counter() - start
+    return report

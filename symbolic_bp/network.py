@@ -260,14 +260,25 @@ class Network:
             [self.t(j) for j in self.neurons(L)], [self.y(L, j) for j in self.neurons(L)]
         )
 
+    def layer_parameter_names(self, l: int) -> list[str]:
+        """Names of the parameters of layer ``l`` by neuron, each neuron's bias after its
+        weights (cached: large networks have hundreds of thousands)."""
+        key = ("names", l)
+        if key not in self._cache:
+            out: list[str] = []
+            for j in self.neurons(l):
+                out.extend(f"w{l}_{j}_{i}" for i in self.neurons(l - 1))
+                if self.bias:
+                    out.append(f"b{l}_{j}")
+            self._cache[key] = out
+        return list(self._cache[key])
+
     def layer_parameters(self, l: int) -> list[sp.Symbol]:
         """The weights of layer ``l`` by neuron, each neuron's bias after its weights."""
-        out: list[sp.Symbol] = []
-        for j in self.neurons(l):
-            out.extend(self.w(l, j, i) for i in self.neurons(l - 1))
-            if self.bias:
-                out.append(self.b(l, j))
-        return out
+        key = ("symbols", l)
+        if key not in self._cache:
+            self._cache[key] = [_real(n) for n in self.layer_parameter_names(l)]
+        return list(self._cache[key])
 
     def parameters(self) -> list[sp.Symbol]:
         """Every parameter, layer by layer (the order of reports and JSON)."""
@@ -275,7 +286,7 @@ class Network:
 
     def parameter_names(self) -> list[str]:
         """Names of :meth:`parameters`, e.g. ``w2_1_3``."""
-        return [p.name for p in self.parameters()]
+        return [n for l in range(1, self.depth + 1) for n in self.layer_parameter_names(l)]
 
     def locate(self, name: str) -> tuple[int, int, int | None]:
         """``(l, j, i)`` of a weight name or ``(l, j, None)`` of a bias name.

@@ -32,6 +32,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -77,6 +78,9 @@ class Limits:
     - ``counterexample_attempts``: points tried for a counterexample.
     - ``condition_layers``: search every set of layers for a sufficient condition up to this
       depth (deeper networks: only sets of the top layers).
+    - ``layer_witness_parameters``: above this many parameters, layers of uniform recipes that
+      are not proven equal are settled a layer at a time (one counterexample and the relabelling
+      of neurons) instead of parameter by parameter.
     """
 
     timeout: float | None = 120.0
@@ -86,6 +90,7 @@ class Limits:
     counterexample_attempts: int = 12
     condition_layers: int = 4
     gradient_crosscheck_parameters: int = 40
+    layer_witness_parameters: int = 400
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,7 @@ class Counterexample:
     that replaced generic ones."""
 
     parameter: str
-    point: dict[str, sp.Expr]
+    point: dict[str, Any]  # exact rationals (SymPy or Fraction): str() gives "p/q"
     activations: dict[str, str]
     values: dict[str, Any]
     approximate: dict[str, float]
@@ -317,26 +322,35 @@ def _substitute_generic(net: Network, attempt: int) -> tuple[Network, dict[str, 
     return net.with_activations(acts), chosen
 
 
-def _random_point(net: Network, attempt: int) -> dict[sp.Symbol, sp.Rational]:
-    """A deterministic point of small non-zero rationals (targets in (0, 1)). Later attempts
-    lean towards positive values, so that piecewise activations (ReLU) see other patterns of
-    active and inactive neurons."""
+def _random_values(net: Network, attempt: int) -> dict[str, Fraction]:
+    """A deterministic point of small non-zero rationals (targets in (0, 1)), by name. Later
+    attempts lean towards positive values, so that piecewise activations (ReLU) see other
+    patterns of active and inactive neurons."""
     rng = random.Random(1009 * attempt + 17)
     positive = (0.5, 0.5, 0.75, 0.9, 0.65, 0.8)[attempt % 6]
 
-    def q() -> sp.Rational:
+    def q() -> Fraction:
         num = rng.randint(1, 5) * (1 if rng.random() < positive else -1)
-        return sp.Rational(num, rng.randint(2, 7))
+        return Fraction(num, rng.randint(2, 7))
 
-    point: dict[sp.Symbol, sp.Rational] = {}
+    point: dict[str, Fraction] = {}
     for i in net.neurons(0):
-        point[net.x(i)] = q()
+        point[f"x_{i}"] = q()
     for j in net.neurons(net.depth):
-        point[net.t(j)] = sp.Rational(rng.randint(1, 6), 7)
-    for p in net.parameters():
-        point[p] = q()
-    point[net.eta] = sp.Rational(rng.randint(1, 4), 4)
+        point[f"t_{j}"] = Fraction(rng.randint(1, 6), 7)
+    for name in net.parameter_names():
+        point[name] = q()
+    point["eta"] = Fraction(rng.randint(1, 4), 4)
     return point
+
+
+def _random_point(net: Network, attempt: int) -> dict[sp.Symbol, sp.Rational]:
+    """:func:`_random_values` as SymPy rationals keyed by symbol."""
+    symbols = {s.name: s for s in net.symbols_of_point()}
+    return {
+        symbols[name]: sp.Rational(v.numerator, v.denominator)
+        for name, v in _random_values(net, attempt).items()
+    }
 
 
 def evaluate_rules(rules: UpdateRules, point: dict[sp.Symbol, sp.Expr]) -> dict[sp.Symbol, sp.Expr]:
@@ -411,12 +425,20 @@ def prove(
         raise InputError(f"method {method!r} is not one of auto, neurons")
     net = network
     if method == "auto":
-        from .layerproof import prove_layers
+        from .layerproof import is_uniform, prove_layers
 
-        fast = prove_layers(net, ca, cb, progress)
+        big = net.parameter_count > limits.layer_witness_parameters
+        witnesses = (limits.counterexample_attempts, clock.expired) if big and _search else None
+        fast = prove_layers(net, ca, cb, progress, witnesses)
         if fast is not None:
+            if conditions and fast.counts()[DIFFERS] and not clock.expired():
+                fast.conditions = _find_conditions(net, ca, cb, limits, clock)
+                fast.conditions_searched = not clock.expired()
             fast.seconds = clock.elapsed
             return fast
+        if big and not _search and is_uniform(ca) and is_uniform(cb):
+            # a sub-proof of the condition search on a large network: not proven all equal
+            return Report(net, (ca.name, cb.name), [ParameterResult("(all)", 1, UNKNOWN)])
     ra, rb = _derive_pair(net, ca, cb)
     signals = set(ra.signal_values()) | set(rb.signal_values())
     budget = limits.zero_test_ops

@@ -12,9 +12,14 @@ import pytest
 from symbolic_bp import Delta, Network, prove, register, unregister
 from symbolic_bp.conventions import CONVENTIONS
 from symbolic_bp.layerproof import is_uniform, prove_layers
+from symbolic_bp.prove import Limits
 
 from .oracles import concrete, differ, expanded_values, rational_point
 from .test_cli import run
+from .test_prove import check_report_against_oracle
+
+#: settle every layer at once even on small networks (the large-network path, tested small)
+LAYERWISE = Limits(layer_witness_parameters=0)
 
 NETS = [
     pytest.param([2, 3, 2, 1], "generic", False, id="agh-generic"),
@@ -120,3 +125,50 @@ def test_mnist_sized_network_proven_from_the_command_line():
     assert data["equivalent"] is True and len(data["parameters"]) == 784 * 128 + 128 * 10
     assert {p["status"] for p in data["parameters"]} == {"equal"}
     assert res.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+@pytest.mark.parametrize("sizes,act,bias", NETS)
+def test_layer_at_a_time_path_gives_the_per_parameter_verdicts(sizes, act, bias):
+    """The large-network path (equal layers by identity, differing layers by one certified
+    counterexample and relabelled neurons), forced on small networks, gives exactly the
+    per-parameter prover's verdict for every parameter and every pair of conventions."""
+    net = Network.build(sizes, act, bias=bias)
+    for a, b in _pairs(act):
+        layerwise = prove(net, a, b, LAYERWISE, conditions=False)
+        neurons = prove(net, a, b, conditions=False, method="neurons")
+        assert [r.status for r in layerwise.parameters] == [r.status for r in neurons.parameters], (
+            a,
+            b,
+        )
+
+
+@pytest.mark.parametrize("conv", ["error_at_update", "inplace", "error_at_update_flipped"])
+@pytest.mark.parametrize(
+    "sizes,act", [([2, 3, 2, 1], "generic"), ([3, 4, 2], "sigmoid,tanh")], ids=["agh", "3-4-2"]
+)
+def test_layer_witness_is_certified_independently(conv, sizes, act):
+    """The counterexample of the large-network path refutes, checked against sympy.diff of the
+    whole expanded loss at its point, and its enclosures contain the exact values."""
+    net = Network.build(sizes, act, bias=True)
+    report = prove(net, conv, "gradient", LAYERWISE, conditions=False)
+    assert report.equivalent is False
+    assert all(
+        r.method.endswith("neurons relabelled") for r in report.parameters if r.status == "differs"
+    )
+    check_report_against_oracle(net, conv, report)
+
+
+def test_mnist_sized_differing_pair_from_the_command_line():
+    res = run(
+        "prove", "--layers", "784,128,10", "--activation", "sigmoid",
+        "--conventions", "error_at_update,gradient", "--json",
+    )  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    data = json.loads(res.stdout)
+    statuses = [p["status"] for p in data["parameters"]]
+    assert statuses.count("equal") == 128 * 10 and statuses.count("differs") == 784 * 128
+    ce = data["counterexample"]
+    assert ce["parameter"] == "w1_1_1" and len(ce["point"]) == 784 + 10 + 784 * 128 + 1280 + 1
+    assert data["conditions"] == [
+        "layer 2 linear: the identity (derivative identically 1) instead of sigmoid"
+    ]

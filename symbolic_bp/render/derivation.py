@@ -222,7 +222,10 @@ def _counterexample_blocks(ce: object) -> list:
     if ce.activations:
         acts = ", ".join(f"{k}(x) = {v}" for k, v in ce.activations.items())
         blocks.append(Para(f"Generic activations replaced by: {acts}."))
-    point = ", ".join(f"{k} = {v}" for k, v in ce.point.items())
+    items = list(ce.point.items())
+    point = ", ".join(f"{k} = {v}" for k, v in items[:60])
+    if len(items) > 60:
+        point += f", ... ({len(items)} values in all; the JSON form lists every one)"
     blocks.append(Para(f"At the exact rational point {point}:"))
     rows = []
     for name, value in ce.values.items():

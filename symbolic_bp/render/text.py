@@ -13,6 +13,7 @@ from ..prove import DIFFERS, EQUAL, UNKNOWN, Counterexample, Report
 __all__ = ["report_text", "general_text"]
 
 _MAX_SHOWN = 2
+_MAX_POINT = 24  # coordinates of a counterexample's point shown in the text
 
 
 def _plural(n: int, word: str) -> str:
@@ -108,7 +109,12 @@ def _counterexample_lines(ce: Counterexample, where: str = "") -> list[str]:
     if ce.activations:
         acts = ", ".join(f"{k}(x) = {v}" for k, v in ce.activations.items())
         lines.append(f"  activations: {acts}")
-    lines.append("  point: " + ", ".join(f"{k} = {v}" for k, v in ce.point.items()))
+    coords = list(ce.point.items())
+    more = ""
+    if len(coords) > _MAX_POINT:
+        more = f", ... ({len(coords)} values in all; --json lists every one)"
+        coords = coords[:_MAX_POINT]
+    lines.append("  point: " + ", ".join(f"{k} = {v}" for k, v in coords) + more)
     for name, value in ce.values.items():
         approx = f"{ce.approximate[name]:.10g}"
         if ce.exact:
