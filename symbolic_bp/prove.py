@@ -80,7 +80,8 @@ class Limits:
       depth (deeper networks: only sets of the top layers).
     - ``layer_witness_parameters``: above this many parameters, layers of uniform recipes that
       are not proven equal are settled a layer at a time (one counterexample and the relabelling
-      of neurons) instead of parameter by parameter.
+      of neurons) instead of parameter by parameter (below it the report shows a difference
+      and a relation for every neuron).
     """
 
     timeout: float | None = 120.0
@@ -90,7 +91,7 @@ class Limits:
     counterexample_attempts: int = 12
     condition_layers: int = 4
     gradient_crosscheck_parameters: int = 40
-    layer_witness_parameters: int = 400
+    layer_witness_parameters: int = 60
 
 
 @dataclass(frozen=True)
