@@ -32,16 +32,32 @@ from .conventions import (
 )
 from .derive import UpdateRules, derive, loss_gradient
 from .errors import InputError, SymbolicBPError
-from .export import export_source, load_module
 from .general import GeneralProof, prove_general
 from .layered import LayerRules, layer_rules
 from .losses import LOSSES, Loss, get_loss
 from .network import Network
-from .numeric import check_numeric, compile_rules
 from .parsing import parse_expression
 from .prove import Counterexample, Limits, ParameterResult, Report, evaluate_rules, prove
 from .render import general_text, report_text
-from .training import History, train
+
+#: names whose modules import NumPy, loaded on first use so that `symbolic-bp prove` starts fast
+_LAZY = {
+    "export_source": "export",
+    "load_module": "export",
+    "check_numeric": "numeric",
+    "compile_rules": "numeric",
+    "History": "training",
+    "train": "training",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 try:
     __version__ = version("symbolic_bp")

@@ -21,18 +21,14 @@ from . import __version__
 from .conventions import CONVENTIONS, get_convention
 from .derive import derive
 from .errors import InputError, SymbolicBPError
-from .export import export_source
 from .files import check_writable, write_atomic
 from .general import prove_general
 from .network import AGH_SIZES, Network, parse_layers
-from .numeric import compile_rules, require_concrete
 from .parsing import parse_number_list
 from .progress import progress_bar
 from .prove import Limits, prove
 from .render import general_text, report_text
-from .render.derivation import derivation, general_document, report_document
 from .render.document import FORMATS
-from .render.site import write_site
 
 __all__ = ["main", "build_parser"]
 
@@ -242,6 +238,8 @@ def _two_conventions(text: str) -> tuple[str, str]:
 
 
 def _cmd_prove(args: argparse.Namespace) -> int:
+    from .render.derivation import general_document, report_document
+
     a, b = _two_conventions(args.conventions)
     if args.json and args.format not in (None, "json"):
         raise InputError(f"--json and --format {args.format} contradict each other; give one")
@@ -375,6 +373,8 @@ def _read_params(path: str, net: Network) -> dict[str, float]:
 
 
 def _cmd_step(args: argparse.Namespace) -> int:
+    from .numeric import compile_rules, require_concrete
+
     conv = get_convention(args.convention)
     net = _network(args)
     require_concrete(net, "step")
@@ -398,6 +398,9 @@ def _cmd_step(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_source
+    from .numeric import require_concrete
+
     conv = get_convention(args.convention)
     net = _network(args)
     require_concrete(net, "export")
@@ -422,6 +425,7 @@ def _positive_int(text: str, option: str, minimum: int = 1) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from . import training
+    from .numeric import require_concrete
 
     names = [n.strip() for n in args.conventions.split(",")]
     if not all(names):
@@ -481,6 +485,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:
+    from .render.derivation import derivation
+
     conv = get_convention(args.convention)
     net = _network(args)
     parameters: list[str] | str | None = None
@@ -505,6 +511,8 @@ def _cmd_derive(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
+    from .render.site import write_site
+
     written = write_site(args.out)
     index = Path(args.out) / "index.html"
     print(f"wrote {len(written)} files under {args.out}; open {index}")

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
-from latex2mathml.converter import convert as latex_to_mathml
 
 from .algebra import is_zero
 from .conventions import Convention, get_convention
@@ -341,7 +340,9 @@ class GeneralStep:
     @property
     def mathml(self) -> str:
         """The equation as presentation MathML (latex2mathml)."""
-        return latex_to_mathml(self.latex)
+        from .render.notation import mathml
+
+        return mathml(self.latex, "inline")
 
     def to_dict(self) -> dict[str, object]:
         return {

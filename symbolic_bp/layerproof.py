@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from .algebra import is_zero
-from .conventions import Convention, FlippedSign, get_convention
+from .conventions import Convention, FlippedSign, Gradient, get_convention
 from .general import reduce_sums
 from .layered import LayerRules, layer_rules, neuron_index, sum_index
 from .network import Network
@@ -155,6 +155,7 @@ def prove_layers(
         swapped = _chain(net, rb, ra, normal, progress, stop_early=witnesses is None)
         if swapped.complete(net) or swapped.depth_reached() > chain.depth_reached():
             chain = swapped
+            chain.swapped = True
     if not chain.complete(net):
         if witnesses is None:
             return None
@@ -170,7 +171,7 @@ def prove_layers(
         "proven once per layer for a symbolic neuron index and symbolic widths (layer rules), "
         "so every neuron of every width is covered"
     )
-    if any(type(c).__name__ == "Gradient" for c in (ca, cb)):
+    if any(isinstance(c, Gradient) for c in (ca, cb)):
         report.notes.append(
             "gradient: the chain rule over the graph with SymPy's local derivatives, per layer"
         )
@@ -188,6 +189,7 @@ class _Chain:
     factors: dict[int, sp.Expr] = field(default_factory=dict)
     equal: dict[int, set[str]] = field(default_factory=dict)
     differences: dict[tuple[int, str], sp.Expr] = field(default_factory=dict)
+    swapped: bool = False  # built as s_A = c s_B: its differences are Delta_A - Delta_B
 
     def complete(self, net: Network) -> bool:
         kinds = {"w", "b"} if net.bias else {"w"}
@@ -342,8 +344,9 @@ def _differing_report(
             status, method = verdict[(l, kind)]
             representative = name in (f"w{l}_1_1", f"b{l}_1")
             diff = chain.differences.get((l, kind)) if representative else None
-            if diff is not None:
-                diff = diff.xreplace({neuron_index(l): 1, neuron_index(l - 1): 1})
+            if diff is not None:  # reported as Delta_B - Delta_A, at neurons j = i = 1
+                sign = -1 if chain.swapped else 1
+                diff = sign * diff.xreplace({neuron_index(l): 1, neuron_index(l - 1): 1})
             results.append(ParameterResult(name, l, status, diff, method=method))
     report = Report(net, (ca.name, cb.name), results, first, relations=chain.relations)
     report.notes.append(

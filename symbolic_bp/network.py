@@ -54,7 +54,7 @@ def parse_layers(text: str) -> tuple[int, ...]:
     parts = [p.strip() for p in str(text).split(",")]
     sizes = []
     for part in parts:
-        if not part.isdigit():
+        if not (part.isascii() and part.isdigit()):  # "¹".isdigit() is True
             raise InputError(
                 f"--layers: {part!r} is not a positive whole number in {text!r} "
                 "(expected e.g. 2,3,2,1: input width first)"

@@ -91,7 +91,7 @@ class Limits:
     counterexample_attempts: int = 12
     condition_layers: int = 4
     gradient_crosscheck_parameters: int = 40
-    layer_witness_parameters: int = 60
+    layer_witness_parameters: int = 20
 
 
 @dataclass(frozen=True)
@@ -425,10 +425,12 @@ def prove(
     if method not in ("auto", "neurons"):
         raise InputError(f"method {method!r} is not one of auto, neurons")
     net = network
-    if method == "auto":
+    big = net.parameter_count > limits.layer_witness_parameters
+    # a sub-proof of the condition search on a small network: the per-parameter walk is as
+    # fast there, and the layer identities would only be tried first
+    if method == "auto" and (big or _search):
         from .layerproof import is_uniform, prove_layers
 
-        big = net.parameter_count > limits.layer_witness_parameters
         witnesses = (limits.counterexample_attempts, clock.expired) if big and _search else None
         fast = prove_layers(net, ca, cb, progress, witnesses)
         if fast is not None:

@@ -20,7 +20,6 @@ import re
 from typing import Any
 
 import sympy as sp
-from latex2mathml.converter import convert
 from sympy.printing.latex import LatexPrinter
 
 __all__ = ["latex", "mathml", "NotationPrinter"]
@@ -68,4 +67,6 @@ def latex(expr: Any, rename: dict[sp.Basic, sp.Basic] | None = None) -> str:
 
 def mathml(tex: str, display: str = "block") -> str:
     """Presentation MathML for ``tex`` (latex2mathml), ``display`` ``"block"`` or ``"inline"``."""
-    return convert(tex, display=display)
+    from latex2mathml.converter import convert  # on first use: not needed to prove
+
+    return str(convert(tex, display=display))
