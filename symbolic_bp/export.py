@@ -304,16 +304,11 @@ def _updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
         signal = rules.signals[l]
         if l == L:  # one neuron's expression: its shortest exact form (no 0/0 at saturation)
             signal = tidy_output_signal(lay, neuron_index(L), signal)  # type: ignore[arg-type]
-        # the upper weights' transposes that a recipe reads (rare): named before use
-        start = len(lines)
         value = vec.elementwise(signal, block)
         code = vec.print(value)
         if not vec.full(signal, neuron_index(l)):
             code = f"numpy.broadcast_to({code}, (batch, {net.sizes[l]}))"
         lines.append(f"{vec.signal_name(l)} = {code}")
-        for m in sorted(vec.transposed):
-            lines.insert(start, f"W{m}T = W{m}.T")
-        vec.transposed.clear()
         outer = vec.outer_terms(rules.weight_updates[l], l, block)
         pieces = [p for o in outer for p in (o.left, o.right, o.matrix) if p is not None]
         bias = rules.bias_updates[l]
@@ -341,6 +336,9 @@ def _updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
             rows = vec.rows(vec.print(next(printed)), full, l)
             lines.append(f"db{l} = numpy.sum({rows}, axis=0)")
             names.append(f"b{l}")
+    # transposed weights that a recipe reads as w[m, j, k] (rare), named with the parameters
+    params_end = 2 * L if net.bias else L
+    lines[params_end:params_end] = [f"W{m}T = W{m}.T" for m in sorted(vec.transposed)]
     order = sorted(names, key=_param_order)
     keep = {f"d{n}" for n in order} | {"loss", "batch", "inv_batch", "lr_mean"}  # scalars
     return forward, _free_dead(lines, keep), order

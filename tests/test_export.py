@@ -272,3 +272,33 @@ def test_recipe_without_matrix_form_is_a_one_line_error():
         assert "\n" not in str(info.value)
     finally:
         unregister("tangled_test")
+
+
+class _Transposed(Delta):
+    """Reads the upper weights transposed, w[l+1, j, k] (wrong, but defined on square layers):
+    the exporter must write W.T, not W."""
+
+    name = "transposed_test"
+
+    def hidden_signal(self, net, l, j, upstream):
+        return net.sum(l + 1, lambda k: net.w(l + 1, j, k) * upstream[k]) * net.fprime(l, j)
+
+
+def test_transposed_weights_are_exported_as_transposes():
+    register(_Transposed(), replace=True)
+    try:
+        net = Network.build([2, 2, 2, 2], "sigmoid", bias=True)
+        assert "W3T = W3.T" in export_source(net, "transposed_test")
+        rng = np.random.default_rng(4)
+        params = random_params(net, rng)
+        X, T = rng.uniform(-1, 1, size=(3, 2)), rng.uniform(size=(3, 2))
+        _, new = load_module(net, "transposed_test").step(params, X, T, 0.3)
+        scalar = compile_rules(derive(net, "transposed_test"))
+        flat = by_name(net, params)
+        results = [scalar(flat, list(x), list(t), 0.3) for x, t in zip(X, T, strict=True)]
+        got = by_name(net, {k: new[k] - params[k] for k in params})
+        for n in flat:
+            want = np.mean([r[1][n] - flat[n] for r in results])
+            assert got[n] == pytest.approx(want, rel=1e-9, abs=1e-12), n
+    finally:
+        unregister("transposed_test")
