@@ -141,10 +141,15 @@ def main() -> None:
             print(f"growth exponent of the proof time, {first},gradient {act}: {k:.2f}")
 
     print()
-    begin = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "symbolic_bp", "prove"], capture_output=True, check=False)
-    default_wall = time.perf_counter() - begin
-    print("targets:")
+    # the small targets are a few tenths of a second: the median of five fresh processes
+    walls = []
+    for _ in range(5):
+        begin = time.perf_counter()
+        cmd = [sys.executable, "-m", "symbolic_bp", "prove"]
+        subprocess.run(cmd, capture_output=True, check=False)
+        walls.append(time.perf_counter() - begin)
+    default_wall = sorted(walls)[2]
+    print("targets (small networks: median of five fresh processes):")
     checks = [
         (
             f"default `symbolic-bp prove` {default_wall:.2f} s with start-up (< 2 s)",
@@ -153,11 +158,13 @@ def main() -> None:
     ]
     for pair in ("delta", "error_at_update"):
         for act in ("generic", "sigmoid"):
-            fig = figures.get(((3, 4, 2), pair, act))
-            if fig:
-                checks.append(
-                    (f"3-4-2 {pair},gradient {act}: proof {fig[1]:.2f} s (< 0.2 s)", fig[1] < 0.2)
-                )
+            payload = [(3, 4, 2), act, pair, "gradient", args.cap]
+            runs = [run_child(CHILD, payload, args.cap + 30)[0] for _ in range(5)]
+            inner = sorted(r["seconds"] for r in runs if r is not None)
+            if len(inner) == 5:
+                med = inner[2]
+                text = f"3-4-2 {pair},gradient {act}: proof {med:.2f} s (< 0.2 s)"
+                checks.append((text, med < 0.2))
     for sizes in ((784, 128, 10), (784, 256, 128, 64, 10)):
         for pair in ("delta", "error_at_update"):
             for act in ("generic", "sigmoid"):

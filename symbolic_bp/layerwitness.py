@@ -9,8 +9,9 @@ where ``w^l_{ji}`` differs. One certified witness for the representative paramet
 
 The witness is found as in the per-parameter prover (generic activations replaced by
 polynomials, a deterministic rational point, rigorous interval arithmetic with outward rounding)
-but evaluated from the layer rules: a forward pass over the whole network with object arrays of
-intervals, then each layer's signals neuron by neuron, sums over the layer above term by term.
+but evaluated from the layer rules: a forward pass over the whole network (the first layer in
+exact rationals, the others in intervals), then each layer's signals neuron by neuron, sums over
+the layer above term by term.
 Only the two values of the representative parameter are computed, never a rule per parameter.
 """
 
@@ -20,7 +21,6 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
 import sympy as sp
 from mpmath import iv
 
@@ -42,20 +42,19 @@ class Evaluator:
         self.x = [_interval(values[f"x_{i}"]) for i in net.neurons(0)]
         self.t = [_interval(values[f"t_{j}"]) for j in net.neurons(L)]
         self.eta = _interval(values["eta"])
-        self.W_exact: dict[int, np.ndarray] = {}
-        self._W: dict[int, np.ndarray] = {}
+        self.W_exact: dict[int, list[list[Fraction]]] = {}
+        self._W: dict[int, list[list[Any]]] = {}
         self.b: dict[int, list[Any]] = {}
         self.e: dict[int, list[Any]] = {}
-        exact_inputs = np.array([values[f"x_{i}"] for i in net.neurons(0)], dtype=object)
-        y: np.ndarray = exact_inputs
+        y: list[Any] = [values[f"x_{i}"] for i in net.neurons(0)]
         for l in range(1, L + 1):
             rows, cols = net.sizes[l], net.sizes[l - 1]
             names = net.layer_parameter_names(l)
-            W = np.empty((rows, cols), dtype=object)
+            W: list[list[Fraction]] = []
             biases: list[Fraction] = []
             pos = 0
-            for j in range(rows):  # names: each neuron's weights, then its bias
-                W[j, :] = [values[n] for n in names[pos : pos + cols]]
+            for _ in range(rows):  # names: each neuron's weights, then its bias
+                W.append([values[n] for n in names[pos : pos + cols]])
                 pos += cols
                 if net.bias:
                     biases.append(values[names[pos]])
@@ -63,28 +62,31 @@ class Evaluator:
             self.W_exact[l] = W
             self.b[l] = [_interval(v) for v in biases]
             if l == 1:  # exactly, in rationals (the largest layer: no interval arithmetic)
-                e = W @ y + np.array(biases, dtype=object) if net.bias else W @ y
-                self.e[l] = [_interval(v) for v in e]
+                e = [sum(w * v for w, v in zip(row, y, strict=True)) for row in W]
+                self.e[l] = [
+                    _interval(v + bias)
+                    for v, bias in zip(e, biases or [Fraction(0)] * rows, strict=True)
+                ]
             else:  # above it the inputs are activations' values: intervals
-                e = self.weights(l) @ y
-                self.e[l] = list(e + np.array(self.b[l], dtype=object) if net.bias else e)
+                e = [_dot(row, y) for row in self.weights(l)]
+                self.e[l] = [v + bias for v, bias in zip(e, self.b[l] or [0] * rows, strict=True)]
             act = net.activations[l - 1]
             z = sp.Dummy("z", real=True)
             form = act.unfold(act(z))
-            y = np.array([enclose(form, {z: v}) for v in self.e[l]], dtype=object)
+            y = [enclose(form, {z: v}) for v in self.e[l]]
         self.signals: dict[tuple[str, int], list[Any]] = {}
         self._compiled: dict[tuple[sp.Expr, tuple[sp.Symbol, ...]], Callable[..., Any]] = {}
 
-    def weights(self, l: int) -> np.ndarray:
+    def weights(self, l: int) -> list[list[Any]]:
         """``W_l`` as intervals (converted on first use)."""
         if l not in self._W:
-            self._W[l] = np.vectorize(_interval, otypes=[object])(self.W_exact[l])
+            self._W[l] = [[_interval(v) for v in row] for row in self.W_exact[l]]
         return self._W[l]
 
     def w(self, l: int, j: int, i: int) -> Any:
         if l in self._W:
-            return self._W[l][j - 1, i - 1]
-        return _interval(self.W_exact[l][j - 1, i - 1])
+            return self._W[l][j - 1][i - 1]
+        return _interval(self.W_exact[l][j - 1][i - 1])
 
     # -- compiled expressions ------------------------------------------------------------
     def compile(self, expr: sp.Expr, indices: tuple[sp.Symbol, ...]) -> Callable[..., Any]:
@@ -180,6 +182,13 @@ def _interval(value: Fraction | int) -> Any:
     """An exact rational as an interval."""
     value = Fraction(value)
     return iv.mpf(value.numerator) / value.denominator
+
+
+def _dot(row: list[Any], column: list[Any]) -> Any:
+    total = iv.mpf(0)
+    for a, b in zip(row, column, strict=True):
+        total = total + a * b
+    return total
 
 
 def _interval_sum(term: Callable[[int], Any], count: int) -> Any:
