@@ -72,6 +72,10 @@ class Convention:
     name: str = "convention"
     letter: str = "s"
     description: str = ""
+    #: the recipe treats every neuron of a layer alike (no branching on ``j``), so the prover
+    #: may compare one symbolic neuron per layer; read from the class's own body only (a
+    #: subclass that changes the recipe must declare it again)
+    uniform: bool = False
 
     # -- per-neuron recipe ---------------------------------------------------------------
     def output_signal(self, net: Network, j: int) -> sp.Expr:
@@ -222,6 +226,7 @@ class Gradient(Convention):
     """
 
     name = "gradient"
+    uniform = True  # every neuron of a layer alike (see Convention.uniform)
     letter = "G"
     description = "-eta dE/dp by SymPy differentiation (ground truth)"
 
@@ -254,6 +259,7 @@ class Delta(Convention):
     """
 
     name = "delta"
+    uniform = True  # every neuron of a layer alike (see Convention.uniform)
     letter = "d"
     description = "propagate deltas d = error * f'(e); w += eta * d * input (MLM)"
 
@@ -280,6 +286,7 @@ class OutputDerivative(Delta):
     ``transfer_derivative(output)``. Needs an activation that has such a ``g``."""
 
     name = "output_derivative"
+    uniform = True  # every neuron of a layer alike (see Convention.uniform)
     description = "delta with f'(e) written through the output, e.g. y(1-y)"
 
     def derivative(self, net: Network, l: int, j: int) -> sp.Expr:
@@ -305,6 +312,7 @@ class ErrorAtUpdate(Convention):
     """
 
     name = "error_at_update"
+    uniform = True  # every neuron of a layer alike (see Convention.uniform)
     letter = "r"
     description = "propagate raw errors; w += eta * r * f'(e) * input (AGH)"
 
@@ -325,6 +333,7 @@ class ErrorAtUpdateConsistent(ErrorAtUpdate):
     ``r^l_j = sum_k w^{l+1}_{kj} r^{l+1}_k f_{l+1}'(e^{l+1}_k)``."""
 
     name = "error_at_update_consistent"
+    uniform = True  # every neuron of a layer alike (see Convention.uniform)
     description = "as error_at_update, but errors sent back carry the upper layer's f'(e)"
 
     def hidden_signal(
@@ -342,6 +351,7 @@ class Matrix(Convention):
     """
 
     name = "matrix"
+    uniform = True  # every neuron of a layer alike (see Convention.uniform)
     letter = "D"
     description = "vectorised: D = (W^T D) * f'(e); dW = eta * D y^T"
 
@@ -381,6 +391,7 @@ class InPlace(Delta):
     ``d^l_j = (sum_k (w^{l+1}_{kj} + Delta w^{l+1}_{kj}) d^{l+1}_k) f_l'(e^l_j)``."""
 
     name = "inplace"
+    uniform = True  # every neuron of a layer alike (see Convention.uniform)
     description = "delta, but upper weights are updated before the deltas are sent back (bug)"
 
     def hidden_signal(

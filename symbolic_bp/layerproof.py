@@ -48,29 +48,14 @@ if TYPE_CHECKING:  # prove imports this module at run time, not the reverse
 
 __all__ = ["prove_layers", "is_uniform"]
 
-#: the built-in recipes: each treats every neuron of a layer alike (no branching on ``j``)
-_BUILT_IN_UNIFORM = frozenset(
-    {
-        "Gradient",
-        "Delta",
-        "ErrorAtUpdate",
-        "ErrorAtUpdateConsistent",
-        "OutputDerivative",
-        "Matrix",
-        "InPlace",
-    }
-)
-
 
 def is_uniform(conv: Convention) -> bool:
-    """Whether ``conv`` treats every neuron of a layer alike: a built-in recipe class (not a
-    subclass), a sign variant of one, or a class that declares ``uniform = True`` itself."""
+    """Whether ``conv`` treats every neuron of a layer alike: its class declares
+    ``uniform = True`` in its own body (the built-in recipes do; a subclass does not inherit
+    it), or it is a sign variant of such a recipe."""
     if isinstance(conv, FlippedSign):
         return is_uniform(conv.base)
-    cls = type(conv)
-    if cls.__module__ == "symbolic_bp.conventions" and cls.__name__ in _BUILT_IN_UNIFORM:
-        return True
-    return bool(cls.__dict__.get("uniform", False))
+    return bool(type(conv).__dict__.get("uniform", False))
 
 
 def _pull_constants(expr: sp.Expr) -> sp.Expr:
