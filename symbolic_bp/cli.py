@@ -448,13 +448,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         check_writable(args.plot, "--plot")
         if not args.plot.endswith(".png"):
             raise InputError(f"--plot: {args.plot!r} must end in .png")
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise InputError(
-                "--plot needs matplotlib: pip install 'symbolic_bp[plot]' (or pip install "
-                "matplotlib)"
-            ) from None
+        training.require_pyplot()
     if args.data in training.DATASETS:
         X, T = training.DATASETS[args.data]
     else:

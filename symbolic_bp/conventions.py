@@ -134,6 +134,12 @@ class Convention:
         return f"<convention {self.name}>"
 
 
+def second_letter(a: Convention, b: Convention) -> str:
+    """The signal letter of ``b`` next to ``a``: primed when both use the same one (``d`` and
+    ``d'``), so that their signal symbols do not clash."""
+    return f"{b.letter}'" if b.letter == a.letter else b.letter
+
+
 def minus_dloss_doutput(net: Network, j: int) -> sp.Expr:
     r"""``-dE/dy^L_j``, by SymPy differentiation of the loss in a plain output symbol."""
     y = sp.Dummy("y", real=True)

@@ -302,13 +302,18 @@ def reduce_sums(expr: sp.Expr) -> sp.Expr:
     return out
 
 
-def _residual_is_zero(expr: sp.Expr) -> tuple[bool, sp.Expr]:
-    """``(True, 0)`` if ``expr`` reduces to exactly 0, else ``(False, residual)``."""
+def _residual_is_zero(
+    expr: sp.Expr, unfold: Callable[[sp.Expr], sp.Expr] | None = None
+) -> tuple[bool, sp.Expr]:
+    """``(True, 0)`` if ``expr`` reduces to exactly 0, else ``(False, residual)``: sums over the
+    same range merged, then the rest and every summand (``unfold``-ed first, e.g. opaque
+    activations written out) must be 0."""
     reduced = reduce_sums(expr)
     if reduced == 0:
         return True, sp.S.Zero
     parts = sp.Add.make_args(reduced)
-    if all(is_zero(p.function if isinstance(p, sp.Sum) else p) for p in parts):
+    plain = (lambda e: e) if unfold is None else unfold
+    if all(is_zero(plain(p.function if isinstance(p, sp.Sum) else p)) for p in parts):
         return True, sp.S.Zero
     return False, sp.factor_terms(reduced)
 

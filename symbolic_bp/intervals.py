@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -40,9 +41,11 @@ class Undecided(Exception):
     has no interval form; the caller tries another point."""
 
 
-def to_interval(value: sp.Expr) -> Any:
-    """An exact rational (or integer) as an interval."""
+def to_interval(value: sp.Expr | Fraction | int) -> Any:
+    """An exact rational (SymPy, :class:`~fractions.Fraction` or integer) as an interval."""
     iv.prec = PRECISION_BITS
+    if isinstance(value, Fraction | int):
+        return iv.mpf(Fraction(value).numerator) / Fraction(value).denominator
     value = sp.nsimplify(value) if not isinstance(value, sp.Basic) else value
     if value.is_Rational:
         return iv.mpf(int(value.p)) / int(value.q)

@@ -36,9 +36,8 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from .algebra import is_zero
-from .conventions import Convention, FlippedSign, Gradient, get_convention
-from .general import reduce_sums
+from .conventions import Convention, FlippedSign, Gradient, get_convention, second_letter
+from .general import _residual_is_zero
 from .layered import LayerRules, layer_rules, neuron_index, sum_index
 from .network import Network
 from .parsing import X
@@ -75,15 +74,8 @@ def _pull_constants(expr: sp.Expr) -> sp.Expr:
 
 
 def _zero(expr: sp.Expr, unfold: Callable[[sp.Expr], sp.Expr]) -> bool:
-    """``expr`` is identically 0: merged sums, each summand and the rest reduce to 0."""
-    reduced = reduce_sums(expr)
-    if reduced == 0:
-        return True
-    for part in sp.Add.make_args(reduced):
-        body = part.function if isinstance(part, sp.Sum) else part
-        if not is_zero(unfold(body)):
-            return False
-    return True
+    """``expr`` is identically 0 (the general proof's reduction of sums)."""
+    return _residual_is_zero(expr, unfold)[0]
 
 
 def _factor(
@@ -130,9 +122,8 @@ def prove_layers(
     if not (is_uniform(ca) and is_uniform(cb)):
         return None
     net = network
-    letter_b = cb.letter + "'" if cb.letter == ca.letter else cb.letter
     ra = layer_rules(net, ca)
-    rb = layer_rules(net, cb, letter=letter_b)
+    rb = layer_rules(net, cb, letter=second_letter(ca, cb))
     normal = _normal_form(net)
     # s_B = c s_A, or else s_A = c s_B (a factor is never a division by what may be 0)
     chain = _chain(net, ra, rb, normal, progress, stop_early=witnesses is None)
@@ -240,17 +231,15 @@ def _chain(
 
 
 def _normal_form(net: Network) -> Callable[[sp.Expr], sp.Expr] | None:
-    """``f_l'(e) -> g_l(f_l(e))`` where an activation writes its derivative through its output
-    and the lemma ``g(f(x)) = f'(x)`` holds exactly (checked here)."""
-    rules: list[tuple[type, sp.Expr]] = []
-    for act in net.activations:
-        if act.output_derivative_expr is None or act.is_generic:
-            continue
-        pattern, target = act.derivative_from_output(act(X)), act.derivative(X)
-        if pattern == target or not isinstance(target, sp.Function):
-            continue
-        if is_zero(act.unfold(pattern) - act.unfold(target)):
-            rules.append((type(target), pattern))
+    """``f_l'(e) -> g_l(f_l(e))`` for the layers whose lemma ``g(f(x)) = f'(x)`` the
+    per-parameter prover checks (:func:`symbolic_bp.prove._output_lemmas`)."""
+    from .prove import _output_lemmas
+
+    rules = [
+        (type(target), pattern)
+        for pattern, target, _text in _output_lemmas(net).values()
+        if isinstance(target, sp.Function)
+    ]
     if not rules:
         return None
 

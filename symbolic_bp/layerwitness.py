@@ -39,9 +39,9 @@ class Evaluator:
         iv.prec = PRECISION_BITS
         self.net = net
         L = net.depth
-        self.x = [_interval(values[f"x_{i}"]) for i in net.neurons(0)]
-        self.t = [_interval(values[f"t_{j}"]) for j in net.neurons(L)]
-        self.eta = _interval(values["eta"])
+        self.x = [to_interval(values[f"x_{i}"]) for i in net.neurons(0)]
+        self.t = [to_interval(values[f"t_{j}"]) for j in net.neurons(L)]
+        self.eta = to_interval(values["eta"])
         self.W_exact: dict[int, list[list[Fraction]]] = {}
         self._W: dict[int, list[list[Any]]] = {}
         self.b: dict[int, list[Any]] = {}
@@ -60,11 +60,11 @@ class Evaluator:
                     biases.append(values[names[pos]])
                     pos += 1
             self.W_exact[l] = W
-            self.b[l] = [_interval(v) for v in biases]
+            self.b[l] = [to_interval(v) for v in biases]
             if l == 1:  # exactly, in rationals (the largest layer: no interval arithmetic)
                 e = [sum(w * v for w, v in zip(row, y, strict=True)) for row in W]
                 self.e[l] = [
-                    _interval(v + bias)
+                    to_interval(v + bias)
                     for v, bias in zip(e, biases or [Fraction(0)] * rows, strict=True)
                 ]
             else:  # above it the inputs are activations' values: intervals
@@ -80,13 +80,13 @@ class Evaluator:
     def weights(self, l: int) -> list[list[Any]]:
         """``W_l`` as intervals (converted on first use)."""
         if l not in self._W:
-            self._W[l] = [[_interval(v) for v in row] for row in self.W_exact[l]]
+            self._W[l] = [[to_interval(v) for v in row] for row in self.W_exact[l]]
         return self._W[l]
 
     def w(self, l: int, j: int, i: int) -> Any:
         if l in self._W:
             return self._W[l][j - 1][i - 1]
-        return _interval(self.W_exact[l][j - 1][i - 1])
+        return to_interval(self.W_exact[l][j - 1][i - 1])
 
     # -- compiled expressions ------------------------------------------------------------
     def compile(self, expr: sp.Expr, indices: tuple[sp.Symbol, ...]) -> Callable[..., Any]:
@@ -145,17 +145,17 @@ def find_witnesses(
     """A :class:`~symbolic_bp.prove.Counterexample` for each ``(layer, kind)`` of ``targets``
     that has one: for ``w^layer_{11}`` (``kind="w"``) or ``b^layer_1`` (``"b"``). Each attempt
     (a point and polynomial stand-ins for generic activations) is evaluated once for all."""
+    from .conventions import second_letter
     from .layered import layer_rules
     from .prove import Counterexample, _random_values, _substitute_generic
 
-    letter_b = b.letter + "'" if b.letter == a.letter else b.letter
     found: dict[tuple[int, str], Any] = {}
     for attempt in range(attempts):
         open_ = [t for t in targets if t not in found]
         if not open_ or expired():
             break
         concrete, chosen = _substitute_generic(net, attempt)
-        ra, rb = layer_rules(concrete, a), layer_rules(concrete, b, letter=letter_b)
+        ra, rb = layer_rules(concrete, a), layer_rules(concrete, b, letter=second_letter(a, b))
         point = _random_values(net, attempt)
         try:
             ev = Evaluator(concrete, point)
@@ -176,12 +176,6 @@ def find_witnesses(
                     {a.name: float(va.mid), b.name: float(vb.mid)},
                 )
     return found
-
-
-def _interval(value: Fraction | int) -> Any:
-    """An exact rational as an interval."""
-    value = Fraction(value)
-    return iv.mpf(value.numerator) / value.denominator
 
 
 def _dot(row: list[Any], column: list[Any]) -> Any:

@@ -39,7 +39,7 @@ import sympy as sp
 
 from .activations import Activation, generic
 from .algebra import is_zero, size, tidy
-from .conventions import Convention, Gradient, get_convention
+from .conventions import Convention, Gradient, get_convention, second_letter
 from .derive import UpdateRules, derive, loss_gradient
 from .errors import InputError
 from .intervals import Undecided, enclose, excludes_zero, interval_text, to_interval
@@ -383,8 +383,7 @@ class _Clock:
 
 def _derive_pair(net: Network, ca: Convention, cb: Convention) -> tuple[UpdateRules, UpdateRules]:
     # signal symbols are named by letter, layer and neuron: the same letter would clash
-    letter = f"{cb.letter}'" if cb.letter == ca.letter else cb.letter
-    return derive(net, ca), derive(net, cb, letter=letter)
+    return derive(net, ca), derive(net, cb, letter=second_letter(ca, cb))
 
 
 def prove(

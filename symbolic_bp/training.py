@@ -22,6 +22,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -252,20 +253,29 @@ def write_history(history: History, path: str) -> None:
         raise InputError(f"--history: {path!r} must end in .csv or .json")
 
 
-def plot_history(history: History, path: str) -> None:
-    """Draw the loss curves of the conventions side by side (one panel each, shared log-scale
-    loss axis) into a PNG file. Needs matplotlib (``pip install 'symbolic_bp[plot]'``)."""
+def require_pyplot() -> Any:
+    """``matplotlib.pyplot`` with the file-only Agg backend.
+
+    **Raises:** :class:`InputError` saying how to install it when matplotlib is missing (the
+    command line asks before training, so that a missing extra costs no work)."""
     try:
         import matplotlib
 
         matplotlib.use("Agg", force=True)
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - depends on the installation
+        import matplotlib.pyplot
+    except ImportError:
         raise InputError(
             "--plot needs matplotlib: pip install 'symbolic_bp[plot]' (or pip install matplotlib)"
         ) from None
+    return matplotlib.pyplot
+
+
+def plot_history(history: History, path: str) -> None:
+    """Draw the loss curves of the conventions side by side (one panel each, shared log-scale
+    loss axis) into a PNG file. Needs matplotlib (``pip install 'symbolic_bp[plot]'``)."""
+    pyplot = require_pyplot()
     names = list(history.losses)
-    fig, axes = plt.subplots(
+    fig, axes = pyplot.subplots(
         1, len(names), figsize=(4.2 * len(names), 3.6), sharey=True, squeeze=False
     )
     for index, (ax, name) in enumerate(zip(axes[0], names, strict=True)):
@@ -286,5 +296,5 @@ def plot_history(history: History, path: str) -> None:
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
+    pyplot.close(fig)
     write_atomic(path, buffer.getvalue(), "--plot")

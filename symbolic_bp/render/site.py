@@ -55,10 +55,12 @@ def _footer() -> str:
 
 
 def _network_for(name: str) -> Network:
-    """The AGH network with generic activations, or sigmoid where a recipe needs an activation
-    with a derivative written through its output."""
+    """The AGH network with generic activations, or with sigmoid where the recipe refuses
+    generic ones (it writes the derivative through the output)."""
     net = Network.build(AGH_SIZES)
-    if CONVENTIONS[name].name == "output_derivative":
+    try:
+        layer_rules(net, name)
+    except InputError:
         net = Network.build(AGH_SIZES, "sigmoid")
     return net
 
