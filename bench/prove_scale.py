@@ -38,7 +38,7 @@ LADDER = [
 CHILD = """
 import json, sys, time
 from symbolic_bp import Network, prove
-from symbolic_bp.prove import Limits
+from symbolic_bp.proof import Limits
 sizes, act, a, b, cap = json.loads(sys.argv[1])
 start = time.perf_counter()
 net = Network.build(sizes, act, bias=True)

@@ -14,7 +14,8 @@ False
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .activations import ACTIVATIONS, Activation, custom, generic, get_activation
+from .clock_start import STARTED  # noqa: F401 - first import: --timeout counts from here
+from .codegen.evaluate import evaluate_rules
 from .conventions import (
     CONVENTIONS,
     Convention,
@@ -30,22 +31,40 @@ from .conventions import (
     register,
     unregister,
 )
-from .derive import UpdateRules, derive, loss_gradient
-from .errors import InputError, SymbolicBPError
-from .general import GeneralProof, prove_general
-from .layered import LayerRules, layer_rules
-from .losses import LOSSES, Loss, get_loss
-from .network import Network
+from .derive import LayerRules, UpdateRules, derive, layer_rules, loss_gradient
+from .errors import AbstractionError, InputError, SymbolicBPError
+from .model import (
+    ACTIVATIONS,
+    LOSSES,
+    Activation,
+    IndexedNetwork,
+    Loss,
+    Network,
+    NetworkView,
+    custom,
+    generic,
+    get_activation,
+    get_loss,
+)
 from .parsing import parse_expression
-from .prove import Counterexample, Limits, ParameterResult, Report, evaluate_rules, prove
+from .proof import (
+    Counterexample,
+    GeneralProof,
+    LayerResult,
+    Limits,
+    ParameterResult,
+    Report,
+    prove,
+    prove_general,
+)
 from .render import general_text, report_text
 
 #: names whose modules import NumPy, loaded on first use so that `symbolic-bp prove` starts fast
 _LAZY = {
-    "export_source": "export",
-    "load_module": "export",
-    "check_numeric": "numeric",
-    "compile_rules": "numeric",
+    "export_source": "codegen.export",
+    "load_module": "codegen.export",
+    "check_numeric": "codegen.numeric",
+    "compile_rules": "codegen.numeric",
     "History": "training",
     "train": "training",
 }
@@ -66,6 +85,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "ACTIVATIONS",
+    "AbstractionError",
     "Activation",
     "CONVENTIONS",
     "Convention",
@@ -78,13 +98,16 @@ __all__ = [
     "History",
     "Gradient",
     "InPlace",
+    "IndexedNetwork",
     "InputError",
     "LOSSES",
+    "LayerResult",
     "LayerRules",
     "Limits",
     "Loss",
     "Matrix",
     "Network",
+    "NetworkView",
     "OutputDerivative",
     "ParameterResult",
     "Report",

@@ -1,7 +1,14 @@
-"""Small exact-algebra helpers shared by the prover and the renderers.
+"""Exact algebra shared by every prover: a sound zero test, sums, and relations of signals.
 
 Every test here is *sound*: :func:`is_zero` answers ``True`` only when SymPy has reduced the
 expression to exactly 0, and ``False`` means "not shown", never "proven non-zero".
+
+- :func:`is_zero`, :func:`expansion_terms`: the zero test and its cost bound;
+- :func:`reduce_sums`, :func:`residual_is_zero`: expressions with sums over symbolic widths
+  (sums over the same range merged, every summand reduced);
+- :func:`relate`: the factor ``c`` with ``s_B = c s_A`` of two signals (an induction step),
+  accepted only when its denominator cannot vanish and the identity is checked exactly;
+- :func:`tidy`: a readable form of a small expression.
 
 >>> e = sp.Symbol("e", real=True)
 >>> s = 1 / (1 + sp.exp(-e))
@@ -9,9 +16,14 @@ expression to exactly 0, and ``False`` means "not shown", never "proven non-zero
 True
 >>> is_zero(s - sp.Rational(1, 2))
 False
+>>> a, b = sp.symbols("a b")
+>>> relate(a, -2 * a * sp.exp(b), lambda x: x == a, is_zero)
+('A', -2*exp(b))
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import sympy as sp
 
@@ -22,6 +34,12 @@ __all__ = [
     "expansion_terms",
     "size",
     "tidy",
+    "pull_constants",
+    "reduce_sums",
+    "residual_is_zero",
+    "relate",
+    "factor_between",
+    "SUM_INDEX",
 ]
 
 #: expressions larger than this (in ``count_ops``) only get the cheap tests
@@ -103,3 +121,145 @@ def tidy(
     except sp.PolynomialError:
         pass
     return min(candidates, key=lambda c: (sp.count_ops(c), len(sp.sstr(c)), sp.sstr(c)))
+
+
+# -- sums over symbolic widths ---------------------------------------------------------------
+#: the index every merged sum is written with
+SUM_INDEX = sp.Symbol("k", integer=True, positive=True)
+
+
+def pull_constants(expr: sp.Expr) -> sp.Expr:
+    """Every ``Sum`` with the factors of its summand that do not involve the index moved out,
+    so that equal sums become equal objects.
+
+    >>> k, n, a = sp.symbols("k n a")
+    >>> pull_constants(sp.Sum(a * sp.Function("f")(k), (k, 1, n)))
+    a*Sum(f(k), (k, 1, n))
+    """
+
+    def pull(s: sp.Sum) -> sp.Expr:
+        ((k, lo, hi),) = s.limits
+        body = sp.factor_terms(s.function)
+        inside: list[sp.Expr] = []
+        outside: list[sp.Expr] = []
+        for f in sp.Mul.make_args(body):
+            (inside if f.has(k) else outside).append(f)
+        return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (k, lo, hi))
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, pull)
+
+
+def _canonical_sum(s: sp.Sum) -> tuple[sp.Expr, tuple[sp.Expr, sp.Expr]] | None:
+    """``(summand in k, (1, upper))`` with the index renamed to ``k`` and shifted to start at 1
+    (``None`` when ``k`` already occurs free in the summand)."""
+    if len(s.limits) != 1:
+        return None
+    ((var, lo, hi),) = s.limits
+    if var != SUM_INDEX and SUM_INDEX in s.function.free_symbols:
+        return None
+    body = s.function.xreplace({var: SUM_INDEX + lo - 1})
+    return body, (sp.S.One, sp.expand(hi - lo + 1))
+
+
+def reduce_sums(expr: sp.Expr) -> sp.Expr:
+    """Merge the sums of an expression over the same range into one, moving factors free of the
+    index inside; returns ``rest + Sum(summand, ...)`` with each summand expanded. The
+    expression is 0 if ``rest`` and every summand are.
+
+    >>> k, n, a = sp.symbols("k n a")
+    >>> reduce_sums(sp.Sum(a * k, (k, 1, n)) - a * sp.Sum(k, (k, 1, n)))
+    0
+    """
+    expr = sp.expand(expr)
+    rest = sp.S.Zero
+    merged: dict[tuple[sp.Expr, sp.Expr], sp.Expr] = {}
+    for term in sp.Add.make_args(expr):
+        sums = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Sum)]
+        canon = _canonical_sum(sums[0]) if len(sums) == 1 else None
+        coeff = sp.Mul(*(f for f in sp.Mul.make_args(term) if not (sums and f is sums[0])))
+        if canon is None or SUM_INDEX in coeff.free_symbols:
+            rest += term
+            continue
+        body, limits = canon
+        merged[limits] = merged.get(limits, sp.S.Zero) + coeff * body
+    out = rest
+    for (lo, hi), body in merged.items():
+        body = sp.expand(body)
+        if body != 0:
+            out += sp.Sum(sp.factor_terms(body), (SUM_INDEX, lo, hi))
+    return out
+
+
+def residual_is_zero(
+    expr: sp.Expr, unfold: Callable[[sp.Expr], sp.Expr] | None = None
+) -> tuple[bool, sp.Expr]:
+    """``(True, 0)`` if ``expr`` reduces to exactly 0, else ``(False, residual)``: sums over the
+    same range merged, then the rest and every summand (``unfold``-ed first, e.g. opaque
+    activations written out) must be 0."""
+    reduced = reduce_sums(expr)
+    if reduced == 0:
+        return True, sp.S.Zero
+    plain = (lambda e: e) if unfold is None else unfold
+    sums = [p for p in sp.Add.make_args(reduced) if isinstance(p, sp.Sum)]
+    rest = sp.Add(*(p for p in sp.Add.make_args(reduced) if not isinstance(p, sp.Sum)))
+    # the part outside the sums must vanish as a whole, and each merged summand on its own
+    if is_zero(plain(rest)) and all(is_zero(plain(s.function)) for s in sums):
+        return True, sp.S.Zero
+    return False, sp.factor_terms(reduced)
+
+
+# -- relating two signals ----------------------------------------------------------------------
+def _nonvanishing(den: sp.Expr) -> bool:
+    """Whether ``den`` is provably never 0 (a non-zero number, or by SymPy's assumptions)."""
+    if den.is_number:
+        return bool(den != 0) and den.is_zero is False
+    return den.is_zero is False
+
+
+def factor_between(
+    sa: sp.Expr,
+    sb: sp.Expr,
+    excluded: Callable[[sp.Basic], bool],
+    zero: Callable[[sp.Expr], bool],
+    budget: int = ZERO_TEST_OPS,
+) -> sp.Expr | None:
+    """``c`` with ``sb = c sa`` exactly, where ``c`` contains no atom for which ``excluded``
+    holds, no sum, and a denominator that cannot vanish; ``None`` if none is found."""
+    if sa == 0:
+        return None
+    na, nb = pull_constants(sa), pull_constants(sb)
+    if sp.count_ops(na) + sp.count_ops(nb) > budget:
+        return None
+    try:
+        q = sp.cancel(sp.together(nb / na))
+    except sp.PolynomialError:
+        return None
+    if q.has(sp.Sum, sp.zoo, sp.nan, sp.oo) or any(
+        excluded(a) for a in q.atoms(sp.Symbol, sp.Indexed)
+    ):
+        return None
+    num, den = sp.fraction(q)
+    if not _nonvanishing(den):
+        return None
+    return q if zero(sb * den - num * sa) else None
+
+
+def relate(
+    sa: sp.Expr,
+    sb: sp.Expr,
+    excluded: Callable[[sp.Basic], bool],
+    zero: Callable[[sp.Expr], bool],
+    budget: int = ZERO_TEST_OPS,
+) -> tuple[str, sp.Expr] | None:
+    """``("A", c)`` with ``sb = c sa``, or ``("B", c)`` with ``sa = c sb``, exactly (see
+    :func:`factor_between`); ``None`` if neither is found. ``excluded`` marks the signal atoms
+    a factor may not contain; ``zero`` is the sound zero test to use."""
+    if zero(sb - sa):
+        return "A", sp.S.One
+    c = factor_between(sa, sb, excluded, zero, budget)
+    if c is not None:
+        return "A", c
+    c = factor_between(sb, sa, excluded, zero, budget)
+    if c is not None:
+        return "B", c
+    return None

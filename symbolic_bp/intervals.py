@@ -21,7 +21,7 @@ from typing import Any
 import sympy as sp
 from mpmath import iv
 
-from .activations import LEAKY_SLOPE, LeakyReLU, LeakyStep, ReLU, ReLUStep
+from .model.piecewise import LEAKY_SLOPE, LeakyReLU, LeakyStep, ReLU, ReLUStep
 
 __all__ = [
     "enclose",
@@ -60,18 +60,33 @@ def _nonpositive(a: Any) -> bool:
     return a.b <= 0
 
 
+#: ``exp`` of an argument beyond this magnitude is not attempted (its value has more than
+#: 400,000 digits; a nested ``exp`` of it would not finish): the point is undecided
+MAX_EXP_ARGUMENT = 10**6
+
+
+def _exp(a: Any) -> Any:
+    if abs(a.a) > MAX_EXP_ARGUMENT or abs(a.b) > MAX_EXP_ARGUMENT:
+        raise Undecided("exp of a value too large to enclose (overflow)")
+    return iv.exp(a)
+
+
 def _tanh(a: Any) -> Any:
-    return 1 - 2 / (iv.exp(2 * a) + 1)
+    if a.a > 10**4:  # tanh is 1 to far beyond 256 bits there; exp(2a) would be huge
+        return iv.mpf([1 - iv.mpf(2) ** -PRECISION_BITS, 1])
+    if a.b < -(10**4):
+        return iv.mpf([-1, -1 + iv.mpf(2) ** -PRECISION_BITS])
+    return 1 - 2 / (_exp(2 * a) + 1)
 
 
 _UNARY = {
-    sp.exp: iv.exp,
+    sp.exp: _exp,
     sp.log: iv.log,
     sp.sin: iv.sin,
     sp.cos: iv.cos,
     sp.tanh: _tanh,
-    sp.sinh: lambda a: (iv.exp(a) - iv.exp(-a)) / 2,
-    sp.cosh: lambda a: (iv.exp(a) + iv.exp(-a)) / 2,
+    sp.sinh: lambda a: (_exp(a) - _exp(-a)) / 2,
+    sp.cosh: lambda a: (_exp(a) + _exp(-a)) / 2,
     sp.atan: lambda a: iv.atan2(a, iv.mpf(1)),
 }
 
@@ -161,9 +176,22 @@ def excludes_zero(interval: Any) -> bool:
 
 
 def interval_text(interval: Any, digits: int = 20) -> str:
-    """``"[lo, hi]"`` with ``digits`` significant digits, widened by more than the printing's
-    rounding error so that the printed interval still encloses the exact value."""
+    """``"[lo, hi]"`` with ``digits`` significant digits, each end moved outwards by more than
+    the printing's rounding error (relative to its own size: a tiny value keeps its digits), so
+    that the printed interval still encloses the exact value.
+
+    >>> interval_text(iv.mpf([1, 2]) / 3, 5)
+    '[0.333, 0.66733]'
+    """
     iv.prec = PRECISION_BITS
-    widen = abs(interval.mid) * iv.mpf(10) ** (2 - digits) + iv.mpf(10) ** -300
-    lo, hi = (interval.a - widen).a, (interval.b + widen).b
-    return f"[{iv.nstr(lo, digits)[1:].split(',')[0]}, {iv.nstr(hi, digits).split(', ')[1][:-1]}]"
+    return f"[{_end(interval.a, digits, -1)}, {_end(interval.b, digits, 1)}]"
+
+
+def _end(value: Any, digits: int, direction: int) -> str:
+    """One end of an interval as text, moved outwards (``direction`` -1 down, +1 up)."""
+    x = iv.mpf(value).a if direction < 0 else iv.mpf(value).b  # the exact end point
+    if x == 0:
+        return "0"
+    moved = x + direction * abs(x) * iv.mpf(10) ** (2 - digits)
+    end = moved.a if direction < 0 else moved.b
+    return iv.nstr(iv.mpf(end), digits).strip("[]").split(",")[0].strip()

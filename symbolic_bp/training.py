@@ -5,7 +5,7 @@ so the loss curves differ only by the recipe. One epoch is one pass over the dat
 mini-batches the epoch's loss is the mean of its batch losses, with the full batch (the default)
 it is the loss before that epoch's step.
 
->>> from symbolic_bp.network import Network
+>>> from symbolic_bp.model.network import Network
 >>> X, T = DATASETS["xor"]
 >>> net = Network.build([2, 2, 1], "sigmoid", bias=True)
 >>> h = train(net, ["delta", "gradient"], X, T, epochs=50, lr=0.5, seed=1)
@@ -26,12 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from .codegen.export import load_module
+from .codegen.numeric import require_concrete
 from .conventions import get_convention
 from .errors import InputError
-from .export import load_module
 from .files import write_atomic
-from .network import Network
-from .numeric import require_concrete
+from .model.network import Network
 
 __all__ = ["DATASETS", "History", "train", "load_csv", "initial_params", "history_text"]
 

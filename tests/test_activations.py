@@ -6,8 +6,8 @@ import pytest
 import sympy as sp
 
 from symbolic_bp import ACTIVATIONS, LOSSES, InputError, generic, get_activation, get_loss
-from symbolic_bp.activations import Y
 from symbolic_bp.algebra import is_zero
+from symbolic_bp.model.activations import Y
 from symbolic_bp.parsing import X
 
 

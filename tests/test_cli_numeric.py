@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from symbolic_bp.cli import main
-from symbolic_bp.progress import ProgressBar, progress_bar
+from symbolic_bp.cli.progress import ProgressBar, progress_bar
 
 from .oracles import WORKED_EXAMPLE
 from .test_cli import run

@@ -21,9 +21,9 @@ from symbolic_bp import (
     register,
     unregister,
 )
+from symbolic_bp.codegen.export import SCALAR_LIMIT, export_source, load_module
 from symbolic_bp.conventions import CONVENTIONS, Delta
-from symbolic_bp.export import SCALAR_LIMIT, export_source, load_module
-from symbolic_bp.layered import layer_rules
+from symbolic_bp.derive import layer_rules
 
 from .oracles import high_precision
 

@@ -9,10 +9,18 @@ import json
 
 import pytest
 
-from symbolic_bp import Delta, Network, prove, register, unregister
+from symbolic_bp import (
+    AbstractionError,
+    Delta,
+    Network,
+    get_convention,
+    prove,
+    register,
+    unregister,
+)
 from symbolic_bp.conventions import CONVENTIONS
-from symbolic_bp.layerproof import is_uniform, prove_layers
-from symbolic_bp.prove import Limits
+from symbolic_bp.proof import Limits
+from symbolic_bp.proof.layers import compare_layers
 
 from .oracles import concrete, differ, expanded_values, rational_point
 from .test_cli import run
@@ -52,12 +60,19 @@ def test_fast_path_gives_the_per_parameter_verdicts(sizes, act, bias):
     assert used >= 10  # the fast path did the work for the equal pairs
 
 
+def fast_path_proves_equal(net, a, b) -> bool:
+    """Whether the verified layer identities alone prove every parameter equal."""
+    try:
+        return compare_layers(net, get_convention(a), get_convention(b)).complete()
+    except AbstractionError:
+        return False
+
+
 @pytest.mark.parametrize("a,b", [("delta", "gradient"), ("matrix", "delta_flipped")])
 def test_fast_equal_is_confirmed_by_expansion(a, b):
     """Independently of both provers: the expanded rules agree at exact rational points."""
     net = Network.build([2, 3, 2], "generic", bias=True)
-    report = prove_layers(net, a, b)
-    assert report is not None and report.equivalent is True
+    assert fast_path_proves_equal(net, a, b)
     for seed in (1, 2):
         cnet = concrete(net, seed)
         point = rational_point(cnet, seed)
@@ -65,7 +80,10 @@ def test_fast_equal_is_confirmed_by_expansion(a, b):
         assert not any(differ(va[p], vb[p]) for p in cnet.parameters())
 
 
-def test_uniformity_is_declared_not_inherited():
+def test_uniformity_is_checked_not_declared():
+    """A subclass that changes nothing is proven by the fast path without declaring anything;
+    one that declares itself uniform and is not is refused by the check of its layer rules."""
+
     class Mine(Delta):
         name = "mine_test"
 
@@ -73,8 +91,13 @@ def test_uniformity_is_declared_not_inherited():
         name = "declared_test"
         uniform = True
 
-    assert is_uniform(CONVENTIONS["delta"]) and is_uniform(CONVENTIONS["delta_flipped"])
-    assert not is_uniform(Mine()) and is_uniform(Declared())
+        def hidden_signal(self, net, l, j, upstream):
+            s = super().hidden_signal(net, l, j, upstream)
+            return 2 * s if j == 1 else s
+
+    net = Network.build([2, 3, 2, 1])
+    assert fast_path_proves_equal(net, Mine(), "delta")
+    assert not fast_path_proves_equal(net, Declared(), "delta")
 
 
 class _FirstNeuronHalved(Delta):
@@ -102,7 +125,7 @@ def test_wrong_recipes_are_refuted(recipe):
     register(recipe(), replace=True)
     try:
         net = Network.build([2, 3, 2, 1], "generic")
-        assert prove_layers(net, recipe.name, "gradient") is None
+        assert not fast_path_proves_equal(net, recipe.name, "gradient")
         report = prove(net, recipe.name, "gradient", conditions=False)
         assert report.equivalent is False and report.counterexample is not None
         wrong = {r.name for r in report.parameters if r.status == "differs"}
@@ -115,14 +138,19 @@ def test_wrong_recipes_are_refuted(recipe):
 
 
 def test_mnist_sized_network_proven_from_the_command_line():
-    """The issue's acceptance command: every one of 101,632 parameters proven equal."""
+    """The issue's acceptance command: every one of 101,632 parameters proven equal (listed
+    one by one on request; the per-layer rows always)."""
     res = run(
         "prove", "--layers", "784,128,10", "--activation", "sigmoid",
-        "--conventions", "delta,gradient", "--json",
+        "--conventions", "delta,gradient", "--json", "--parameters", "all",
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["equivalent"] is True and len(data["parameters"]) == 784 * 128 + 128 * 10
+    assert [(r["layer"], r["count"], r["status"]) for r in data["layers"]] == [
+        (1, 784 * 128, "equal"),
+        (2, 128 * 10, "equal"),
+    ]
     assert {p["status"] for p in data["parameters"]} == {"equal"}
     assert res.stderr == ""  # no progress bar when stderr is not a terminal
 
@@ -161,7 +189,7 @@ def test_layer_witness_is_certified_independently(conv, sizes, act):
 def test_mnist_sized_differing_pair_from_the_command_line():
     res = run(
         "prove", "--layers", "784,128,10", "--activation", "sigmoid",
-        "--conventions", "error_at_update,gradient", "--json",
+        "--conventions", "error_at_update,gradient", "--json", "--parameters", "all",
     )  # fmt: skip
     assert res.returncode == 1, res.stderr
     data = json.loads(res.stdout)

@@ -15,7 +15,7 @@ import pytest
 import sympy as sp
 
 from symbolic_bp import Convention, Network, get_convention, prove, register, unregister
-from symbolic_bp.prove import EQUAL
+from symbolic_bp.proof import EQUAL
 
 from .test_prove import check_report_against_oracle
 

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from symbolic_bp import InputError, Network
-from symbolic_bp.network import parse_layers
+from symbolic_bp.model.network import parse_layers
 
 
 def test_agh_default_network():

@@ -6,7 +6,7 @@ layer ``l - 1``, ``k`` of layer ``l + 1``): the rows come from
 :func:`~symbolic_bp.layered.layer_rules`, so a network with a hundred thousand parameters reads
 as easily as a small one. Individual parameters are added on request.
 
->>> from symbolic_bp.network import Network
+>>> from symbolic_bp.model.network import Network
 >>> doc = derivation(Network.build([2, 3, 2, 1]), "delta")
 >>> [b.text for b in doc.blocks if isinstance(b, Heading)]
 ['Forward pass', 'Output signal', 'Signals sent back', 'Updates']
@@ -17,19 +17,19 @@ as easily as a small one. Individual parameters are added on request.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import sympy as sp
 
 from ..conventions import Convention, get_convention
-from ..derive import derive
-from ..general import GeneralProof
-from ..layered import LayerNetwork, layer_rules, neuron_index, sum_index
-from ..network import Network
-from ..prove import DIFFERS, EQUAL, UNKNOWN, Report
+from ..derive import derive, layer_rules
+from ..model.indexed import IndexedNetwork, neuron_index, sum_index
+from ..model.lemma import through_output
+from ..model.network import Network
+from ..proof.results import DIFFERS, EQUAL, UNKNOWN, Counterexample, GeneralProof, Report
+from .data import general_json, report_json
 from .document import Code, Document, Heading, Items, Math, Para, Table
 from .notation import latex
-from .text import general_text, report_text
+from .text import approx_text, general_text, number_text, report_text
 
 __all__ = ["derivation", "report_document", "general_document"]
 
@@ -37,27 +37,18 @@ J, I, K = sp.symbols("j i k", integer=True, positive=True)
 _Y = sp.IndexedBase("y")
 
 
-def _outputs_as_y(expr: sp.Expr, lay: LayerNetwork) -> sp.Expr:
+def outputs_as_y(expr: sp.Expr, lay: IndexedNetwork) -> sp.Expr:
     """``f_l(e[l, a]) -> y[l, a]`` for display (derivatives stay ``f_l'(e[l, a])``)."""
-    for l, act in enumerate(lay.activations, start=1):
-        probe = act(lay.e(l, J))
-        if not isinstance(probe, sp.Function):
-            continue
-        head = type(probe)
 
-        def match(node: Any, head: type = head, l: int = l) -> bool:
-            if not isinstance(node, sp.Function) or type(node) is not head:
-                return False
-            arg = sp.sympify(node).args[0]
-            if not isinstance(arg, sp.Indexed):
-                return False
-            return bool(arg.base == lay.e(l, J).base and arg.indices[0] == l)
+    def y_of(l: int, arg: sp.Expr) -> sp.Expr | None:
+        if isinstance(arg, sp.Indexed) and arg.base == lay.e(1, J).base and arg.indices[0] == l:
+            return _Y[l, arg.indices[1]]
+        return None
 
-        expr = expr.replace(match, lambda node, l=l: _Y[l, node.args[0].indices[1]])
-    return expr
+    return through_output(expr, lay.activations, y_of, derivatives=False)
 
 
-def _rename(l: int) -> dict[sp.Basic, sp.Basic]:
+def rename_indices(l: int) -> dict[sp.Basic, sp.Basic]:
     """``j_l -> j``, ``j_{l-1} -> i``; sums over layer ``l+1`` by ``k``, over ``l-1`` by ``i``."""
     return {neuron_index(l): J, neuron_index(l - 1): I, sum_index(l + 1): K, sum_index(l - 1): I}
 
@@ -74,7 +65,7 @@ def derivation(
     """
     conv = get_convention(convention)
     rules = layer_rules(net, conv)
-    lay = rules.layered
+    lay = rules.indexed
     L = net.depth
     s = rules.signal
     doc = Document(f"The {conv.name} convention on a {'-'.join(map(str, net.sizes))} network")
@@ -87,7 +78,7 @@ def derivation(
             "Delta w = w_new - w_old."
         )
     )
-    show = lambda expr, l: latex(_outputs_as_y(expr, lay), _rename(l))  # noqa: E731
+    show = lambda expr, l: latex(outputs_as_y(expr, lay), rename_indices(l))  # noqa: E731
 
     doc.blocks.append(Heading("Forward pass"))
     for l in range(1, L + 1):
@@ -117,9 +108,9 @@ def derivation(
         rows.append(
             {
                 "layer": l,
-                "signal": sp.sstr(rules.signals[l].xreplace(_rename(l))),
-                "weight_update": sp.sstr(rules.weight_updates[l].xreplace(_rename(l))),
-                "bias_update": None if bias is None else sp.sstr(bias.xreplace(_rename(l))),
+                "signal": sp.sstr(rules.signals[l].xreplace(rename_indices(l))),
+                "weight_update": sp.sstr(rules.weight_updates[l].xreplace(rename_indices(l))),
+                "bias_update": None if bias is None else sp.sstr(bias.xreplace(rename_indices(l))),
             }
         )
     doc.data = {"network": net.describe(), "convention": conv.name, "layers": rows}
@@ -210,14 +201,11 @@ def report_document(report: Report, title: str | None = None) -> Document:
             doc.blocks.append(Para("No condition of the form 'some layers linear' was found."))
     for note in report.notes:
         doc.blocks.append(Para(f"Note: {note}"))
-    doc.data = {k: v for k, v in report.to_dict().items() if k != "seconds"}
+    doc.data = {k: v for k, v in report_json(report).items() if k != "seconds"}
     return doc
 
 
-def _counterexample_blocks(ce: object) -> list:
-    from ..prove import Counterexample
-
-    assert isinstance(ce, Counterexample)
+def _counterexample_blocks(ce: Counterexample) -> list:
     blocks: list = []
     if ce.activations:
         acts = ", ".join(f"{k}(x) = {v}" for k, v in ce.activations.items())
@@ -229,14 +217,7 @@ def _counterexample_blocks(ce: object) -> list:
     blocks.append(Para(f"At the exact rational point {point}:"))
     rows = []
     for name, value in ce.values.items():
-        text = sp.sstr(value)
-        rows.append(
-            (
-                name,
-                text if len(text) <= 400 else f"({len(text)} characters)",
-                f"{ce.approximate[name]:.10g}",
-            )
-        )
+        rows.append((name, number_text(value, 400), approx_text(ce.approximate[name])))
     header = f"Delta {ce.parameter} (exact)" if ce.exact else f"Delta {ce.parameter} (enclosure)"
     blocks.append(Table(("convention", header, "approximately"), tuple(rows)))
     if not ce.exact:
@@ -279,5 +260,5 @@ def general_document(proof: GeneralProof, title: str | None = None) -> Document:
         doc.blocks.append(Items(tuple(proof.conditions)))
     doc.blocks.append(Heading("As text"))
     doc.blocks.append(Code("\n".join(text)))
-    doc.data = {k: v for k, v in proof.to_dict().items() if k != "seconds"}
+    doc.data = {k: v for k, v in general_json(proof).items() if k != "seconds"}
     return doc

@@ -4,13 +4,36 @@ agrees and what differs and why, then the counterexample and the condition."""
 from __future__ import annotations
 
 from collections import defaultdict
+from fractions import Fraction
+from typing import Any
 
 import sympy as sp
 
-from ..general import GeneralProof
-from ..prove import DIFFERS, EQUAL, UNKNOWN, Counterexample, Report
+from ..proof.results import (
+    DIFFERS,
+    EQUAL,
+    UNKNOWN,
+    Counterexample,
+    GeneralProof,
+    Report,
+    rational_text,
+)
+from .data import difference_text
 
-__all__ = ["report_text", "general_text"]
+__all__ = ["report_text", "general_text", "number_text", "approx_text"]
+
+
+def approx_text(value: float | str) -> str:
+    """A counterexample's approximate value (a float, or text where no float holds it)."""
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
+
+
+def number_text(value: Any, limit: int = 60) -> str:
+    """An exact value (a rational in bounded form) or an enclosure as text."""
+    if isinstance(value, Fraction):
+        return rational_text(value, limit)
+    return str(value)
+
 
 _MAX_SHOWN = 2
 _MAX_POINT = 24  # coordinates of a counterexample's point shown in the text
@@ -25,7 +48,7 @@ def report_text(report: Report) -> str:
     a, b = report.conventions
     net = report.network
     counts = report.counts()
-    total = len(report.parameters)
+    total = sum(counts.values())
     lines: list[str] = []
     if report.equivalent is True:
         lines.append(
@@ -49,28 +72,25 @@ def report_text(report: Report) -> str:
     )
     lines.append(f"Network: {net.describe()}{generic}.")
     lines.append("")
-    by_layer: dict[int, list] = defaultdict(list)
-    for r in report.parameters:
-        by_layer[r.layer].append(r)
     rel_by_layer: dict[int, list] = defaultdict(list)
     for rel in report.relations:
         rel_by_layer[rel.layer].append(rel)
     for l in range(net.depth, 0, -1):
-        rs = by_layer[l]
+        rows = [r for r in report.layers if r.layer == l]
+        layer_counts = {s: sum(r.counts[s] for r in rows) for s in (EQUAL, DIFFERS, UNKNOWN)}
+        size = sum(layer_counts.values())
         role = "output layer" if l == net.depth else "hidden layer"
-        status = {r.status for r in rs}
+        status = {s for s, n in layer_counts.items() if n}
         verdict = (
             "equal"
             if status == {EQUAL}
             else "differ"
             if status == {DIFFERS}
             else ", ".join(
-                f"{sum(r.status == s for r in rs)} {s}"
-                for s in (EQUAL, DIFFERS, UNKNOWN)
-                if any(r.status == s for r in rs)
+                f"{layer_counts[s]} {s}" for s in (EQUAL, DIFFERS, UNKNOWN) if layer_counts[s]
             )
         )
-        lines.append(f"Layer {l} ({role}, {_plural(len(rs), 'parameter')}): {verdict}.")
+        lines.append(f"Layer {l} ({role}, {_plural(size, 'parameter')}): {verdict}.")
         rels = rel_by_layer[l]
         if rels:
             shown = "; ".join(str(r) for r in rels[:_MAX_SHOWN])
@@ -78,9 +98,9 @@ def report_text(report: Report) -> str:
             lines.append(f"  signals: {shown}{more}")
         elif l < net.depth or status != {EQUAL}:
             lines.append("  signals: no proportional relation; compared through the layer above")
-        differing = [r for r in rs if r.status != EQUAL and r.difference is not None]
+        differing = report.differences(l)
         for r in differing[:_MAX_SHOWN]:
-            lines.append(f"  {r.name}: {b} - {a} = {sp.sstr(r.difference)}")
+            lines.append(f"  {r.name}: {b} - {a} = {difference_text(r)}")
             if r.ratio is not None:
                 lines.append(f"  {r.name}: {b} / {a} = {sp.sstr(r.ratio)}")
         if len(differing) > _MAX_SHOWN:
@@ -116,11 +136,11 @@ def _counterexample_lines(ce: Counterexample, where: str = "") -> list[str]:
         coords = coords[:_MAX_POINT]
     lines.append("  point: " + ", ".join(f"{k} = {v}" for k, v in coords) + more)
     for name, value in ce.values.items():
-        approx = f"{ce.approximate[name]:.10g}"
+        approx = approx_text(ce.approximate[name])
         if ce.exact:
-            exact = sp.sstr(value)
-            shown = exact if len(exact) <= 60 else f"(a rational of {len(exact)} characters)"
-            lines.append(f"  {name}: Delta {ce.parameter} = {shown} ~ {approx}")
+            shown = number_text(value)
+            shown = shown if " ~ " in shown else f"{shown} ~ {approx}"
+            lines.append(f"  {name}: Delta {ce.parameter} = {shown}")
         else:
             lines.append(f"  {name}: Delta {ce.parameter} in {value} ~ {approx}")
     if not ce.exact:
@@ -132,24 +152,31 @@ def general_text(proof: GeneralProof) -> str:
     """The readable general proof: verdict, then every step with its equation and check."""
     a, b = proof.conventions
     lines = []
-    scope = (
-        "every depth L, all widths n[l], every differentiable activation f_l, the losses "
-        "half_sse, sse and cross_entropy, with biases (without them the bias steps drop out)"
-    )
+    rows = proof.parameters
+    differ = [str(row["name"]) for row in rows if row["status"] == DIFFERS]
+    unknown = [str(row["name"]) for row in rows if row["status"] == UNKNOWN]
     if proof.equivalent is True:
         lines.append(f"EQUAL, FOR EVERY NETWORK: {a} and {b} give the same updates (proven).")
     elif proof.equivalent is False:
-        failing = next(s for s in proof.steps if s.verdict != EQUAL and s.name != "invariant")
-        lines.append(
-            f"DIFFERENT: the induction relating {a} and {b} fails at the {failing.name}; "
-            "an exact counterexample confirms that the updates differ."
+        failing = next(
+            (s for s in proof.steps if s.verdict != EQUAL and s.name != "invariant"), None
         )
+        if failing is not None:
+            lines.append(
+                f"DIFFERENT: the induction relating {a} and {b} fails at the {failing.name}; "
+                f"an exact counterexample confirms that the updates differ for {', '.join(differ)}."
+            )
+        else:
+            lines.append(
+                f"DIFFERENT: {a} and {b} differ for {', '.join(differ)} (proven by an exact "
+                "counterexample)."
+            )
     else:
         lines.append(
-            f"UNKNOWN: a step of the induction relating {a} and {b} fails, but no "
-            "counterexample was found."
+            f"UNKNOWN: {a} and {b} could be neither proven equal nor refuted for "
+            f"{', '.join(unknown)}."
         )
-    lines.append(f"Scope: {scope}.")
+    lines.append(f"Scope: {proof.scope}.")
     lines.append("")
     for n, step in enumerate(proof.steps, start=1):
         mark = "ok " if step.verdict == EQUAL else "FAILS"
@@ -160,9 +187,8 @@ def general_text(proof: GeneralProof) -> str:
         if step.verdict != EQUAL and step.residual != 0:
             lines.append(f"     residual (left side minus right side): {sp.sstr(step.residual)}")
     lines.append("")
-    lines.append(
-        "Parameters: " + "; ".join(f"{row['name']}: {row['status']}" for row in proof.parameters)
-    )
+    lines.append("Parameters: " + "; ".join(f"{row['name']}: {row['status']}" for row in rows))
+    lines.extend(f"Note: {n}" for n in proof.notes)
     if proof.counterexample is not None:
         lines.append("")
         lines.extend(_counterexample_lines(proof.counterexample, f" on {proof.instance_network}"))

@@ -1,54 +1,29 @@
-r"""Batched NumPy code from the layer-level rules: a standalone module per convention.
+r"""Layer rules as NumPy statements over arrays: the matrix form of one expression per layer.
 
-:func:`export_source` prints a readable Python module that imports only NumPy and defines
-
-- ``forward(params, X)``: the outputs ``y^L`` for a batch ``X`` of shape ``(batch, n_0)``;
-- ``gradients(params, X, T, lr=1.0)``: the convention's estimate of ``dE/dp``, that is
-  ``-Delta p / lr`` (only ``inplace`` depends on ``lr``);
-- ``step(params, X, T, lr) -> (loss, new_params)``: the loss before the step (mean over the
-  batch of the per-sample loss) and ``p + Delta p`` with ``Delta p`` the mean of the per-sample
-  updates.
-
-``params`` maps ``W1..WL`` (shape ``(n_l, n_{l-1})``, entry ``[j-1, i-1]`` is ``w{l}_{j}_{i}``)
-and ``b1..bL`` (shape ``(n_l,)``). The code comes from :func:`~symbolic_bp.layered.layer_rules`:
-each layer's signal is one expression in the neuron index ``j_l``; a ``Sum`` over the layer
-above becomes a matrix product, ``sum_k w[l+1, k, j] s[l+1, k] -> s_{l+1} @ W_{l+1}``, and an
-update ``Delta w[l, j, i] = C J_j I_i`` becomes ``(C J / batch).T @ I``. Elementwise pieces are
-printed by SymPy's NumPy printer after common-subexpression elimination (:func:`sympy.cse`), with
-numerically safe forms: sigmoid through ``tanh``, softplus through ``logaddexp``, ``log`` of a
-sigmoid through ``logaddexp``, and ``f'(e)`` through the layer's output ``g(y)`` where the
-activation has one (sigmoid: ``y (1 - y)``), so that inputs of magnitude 1000 give finite values
-without warnings.
-
->>> from symbolic_bp.network import Network
->>> mod = load_module(Network.build([2, 2, 1], "sigmoid", bias=True), "delta")
->>> import numpy as np
->>> params = {"W1": np.full((2, 2), 0.5), "b1": np.zeros(2), "W2": np.full((1, 2), 0.5),
-...           "b2": np.zeros(1)}
->>> loss, new = mod.step(params, np.array([[0.05, 0.10]]), np.array([[0.01]]), 0.5)
->>> round(float(loss), 6), round(float(new["W2"][0, 0]), 6)
-(0.190254, 0.462576)
+Each layer's signal is one expression in the neuron index ``j_l`` (:func:`~symbolic_bp.derive.
+layer_rules`); a ``Sum`` over the layer above becomes a matrix product,
+``sum_k w[l+1, k, j] s[l+1, k] -> s_{l+1} @ W_{l+1}``, and an update
+``Delta w[l, j, i] = C J_j I_i`` becomes ``(C J / batch).T @ I``. Elementwise pieces are printed
+by the safe NumPy printer after common-subexpression elimination (:func:`sympy.cse`), with
+``f'(e)`` written through the layer's output ``g(y)`` where the activation has one.
 """
 
 from __future__ import annotations
 
 import re
-import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sympy as sp
 
-from . import __name__ as _package
-from .activations import Activation
-from .conventions import Convention, get_convention, tidy_output_signal
-from .derive import derive
-from .errors import InputError
-from .layered import LayerNetwork, LayerRules, layer_rules, neuron_index, sum_index
-from .network import Network
-from .numeric import _MathPrinter, _program, _SafePrinter, require_concrete
+from ..conventions import tidy_output_signal
+from ..derive import LayerRules
+from ..errors import InputError
+from ..model.indexed import IndexedNetwork, neuron_index, sum_index
+from ..model.lemma import through_output
+from .printers import printer
 
-__all__ = ["export_source", "load_module"]
+__all__ = ["VectoriseError", "updates_body", "param_order"]
 
 _RESERVED = {"X", "T", "lr", "loss", "params", "numpy", "batch", "inv_batch"}
 
@@ -76,10 +51,8 @@ class _Vectoriser:
 
     def __init__(self, rules: LayerRules) -> None:
         self.rules = rules
-        self.lay: LayerNetwork = rules.layered
-        self.printer = _SafePrinter(
-            {"fully_qualified_modules": True, "allow_unknown_functions": False}
-        )
+        self.lay: IndexedNetwork = rules.indexed
+        self.printer = printer()
         letter = str(rules.signal.label)
         self.letter = letter if letter.isidentifier() and letter not in "eybWXTjkn" else "s"
         self.lr = sp.Symbol("lr")
@@ -116,9 +89,14 @@ class _Vectoriser:
                 mapping[leaf] = sp.Symbol(f"W{layer}")
             else:  # pragma: no cover - a recipe can only reach the network's symbols
                 raise VectoriseError(f"no array for {leaf}")
-        for l, act in enumerate(lay.activations, start=1):
-            expr = _through_output(expr, act, l, lay)
+        expr = through_output(expr, lay.activations, self._y_of)
         return expr.xreplace(mapping).xreplace({lay.eta: self.lr})
+
+    def _y_of(self, l: int, arg: sp.Expr) -> sp.Expr | None:
+        """``y_l`` for an argument ``e[l, .]`` of layer ``l``'s activation."""
+        if isinstance(arg, sp.Indexed) and arg.base == self.lay.e(1, sp.Symbol("j")).base:
+            return sp.Symbol(f"y{l}") if arg.indices[0] == l else None
+        return None
 
     # -- dependence --------------------------------------------------------------------
     @staticmethod
@@ -248,37 +226,12 @@ def _terms(expr: sp.Expr, mixed: object) -> list[sp.Expr]:
     return out
 
 
-def _through_output(expr: sp.Expr, act: Activation, l: int, lay: LayerNetwork) -> sp.Expr:
-    """``f_l(e[l, .]) -> y_l`` and ``f_l'(e[l, .]) -> g_l(y_l)`` (exact by ``g(f(x)) =
-    f'(x)``)."""
-    y = sp.Symbol(f"y{l}")
-    probe = lay.e(l, neuron_index(l))
-    f_app, df_app = act(probe), act.derivative(probe)
-
-    def same_head(node: sp.Basic, app: sp.Expr) -> bool:
-        return (
-            isinstance(node, sp.Function)
-            and type(node) is type(app)
-            and len(node.args) == 1
-            and isinstance(node.args[0], sp.Indexed)
-            and node.args[0].base == probe.base
-            and node.args[0].indices[0] == l
-        )
-
-    if isinstance(f_app, sp.Function):
-        expr = expr.replace(lambda n: same_head(n, f_app), lambda *a: y)
-    if act.output_derivative_expr is not None and isinstance(df_app, sp.Function):
-        expr = expr.replace(
-            lambda n: same_head(n, df_app), lambda *a: act.derivative_from_output(y)
-        )
-    return expr
-
-
-def _updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
+def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
     """Statements of the forward pass (from ``params`` and ``X``); statements computing
     ``loss`` and the updates ``dW1..dWL``, ``db1..dbL`` (from ``params``, ``X``, ``T`` and
     ``lr``); and the names of the parameters in order."""
-    net, lay = rules.network, rules.layered
+    net, lay = rules.network, rules.indexed
+    assert net is not None
     vec = _Vectoriser(rules)
     block = _Block()
     lines = block.lines
@@ -303,7 +256,7 @@ def _updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
         lines.append(f"# layer {l}: signals and updates")
         signal = rules.signals[l]
         if l == L:  # one neuron's expression: its shortest exact form (no 0/0 at saturation)
-            signal = tidy_output_signal(lay, neuron_index(L), signal)  # type: ignore[arg-type]
+            signal = tidy_output_signal(lay, neuron_index(L), signal)
         value = vec.elementwise(signal, block)
         code = vec.print(value)
         if not vec.full(signal, neuron_index(l)):
@@ -339,7 +292,7 @@ def _updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
     # transposed weights that a recipe reads as w[m, j, k] (rare), named with the parameters
     params_end = 2 * L if net.bias else L
     lines[params_end:params_end] = [f"W{m}T = W{m}.T" for m in sorted(vec.transposed)]
-    order = sorted(names, key=_param_order)
+    order = sorted(names, key=param_order)
     keep = {f"d{n}" for n in order} | {"loss", "batch", "inv_batch", "lr_mean"}  # scalars
     return forward, _free_dead(lines, keep), order
 
@@ -371,184 +324,5 @@ def _free_dead(lines: list[str], keep: set[str]) -> list[str]:
     return out
 
 
-def _param_order(name: str) -> tuple[int, int]:
+def param_order(name: str) -> tuple[int, int]:
     return int(name[1:]), 0 if name[0] == "W" else 1
-
-
-_TEMPLATE = '''\
-"""{title}
-
-Generated by symbolic_bp {version} from the symbolic rules; edit the generator, not this file.
-
-Network:    {network}
-Convention: {convention} ({description})
-Loss:       {loss} (mean over the batch of the per-sample loss)
-
-Per-sample rules, one row per layer (j: a neuron of layer l, i: of layer l-1, k: of l+1):
-{rules}
-
-params maps W1..W{depth} (shape (n_l, n_(l-1)); entry [j-1, i-1] is w<l>_<j>_<i>) and
-b1..b{depth} (shape (n_l,)); X has shape (batch, {n0}) and T shape (batch, {nL}).
-"""
-
-import numpy
-
-LAYERS = {layers}
-BIAS = {bias}
-CONVENTION = {convention!r}
-PARAMETERS = {names}
-
-
-def forward(params, X):
-    """The outputs y^{depth} of the network for a batch X, shape (batch, {nL})."""
-    X = numpy.asarray(X, dtype=float)
-{forward}
-    return y{depth}
-
-
-def _updates(params, X, T, lr):
-    """(loss before the step, {{name: mean over the batch of the per-sample update}})."""
-{body}
-    return loss, {{{returns}}}
-
-
-def gradients(params, X, T, lr=1.0):
-    """The convention's estimate of dE/dp, -Delta p / lr, as arrays by parameter name."""
-    X = numpy.asarray(X, dtype=float)
-    T = numpy.asarray(T, dtype=float)
-    _, updates = _updates(params, X, T, lr)
-    return {{name: -u / lr for name, u in updates.items()}}
-
-
-def step(params, X, T, lr):
-    """One update: (loss before the step, new params); params itself is left unchanged."""
-    X = numpy.asarray(X, dtype=float)
-    T = numpy.asarray(T, dtype=float)
-{dispatch}    loss, updates = _updates(params, X, T, lr)
-    for name in PARAMETERS:  # the update arrays are fresh: they become the new parameters
-        updates[name] += params[name]
-    return loss, updates
-{scalar}'''
-
-#: networks with at most this many parameters also get straight-line scalar code for one sample
-SCALAR_LIMIT = 64
-
-_SCALAR = """
-
-# One sample, straight-line float code (Python's interpreter beats NumPy's per-call overhead on
-# a network this small): the same rules, one scalar expression per neuron and parameter.
-import math  # noqa: E402
-
-
-{program}
-
-
-def _step_one(params, x, t, lr):
-{unpack}
-    loss, u = _one_sample({args})
-    return loss, {{{repack}}}
-"""
-
-_DISPATCH = """\
-    if X.shape[0] == 1:
-        try:
-            return _step_one(params, X[0].tolist(), T[0].tolist(), lr)
-        except (ArithmeticError, ValueError):
-            pass  # a float overflow or 0/0 in Python floats: NumPy's semantics below
-"""
-
-
-def _scalar_section(net: Network, conv: Convention) -> str:
-    """The straight-line one-sample step of a small network (``_SCALAR``)."""
-    printer = _MathPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
-    program, _inputs, params = _program(
-        derive(net, conv), printer, name="_one_sample", outputs=True
-    )
-    arrays = [f"W{l}" for l in range(1, net.depth + 1)]
-    arrays += [f"b{l}" for l in range(1, net.depth + 1)] if net.bias else []
-    arrays.sort(key=_param_order)
-    unpack = [f"    {a} = params[{a!r}].ravel().tolist()" for a in arrays]
-    args = [f"x[{i}]" for i in range(net.sizes[0])] + [f"t[{j}]" for j in range(net.sizes[-1])]
-    rows: dict[str, dict[int, list[str]]] = {a: {} for a in arrays}
-    for pos, p in enumerate(params):
-        l, j, i = net.locate(p.name)
-        array = f"W{l}" if i is not None else f"b{l}"
-        index = (j - 1) * net.sizes[l - 1] + (i - 1) if i is not None else j - 1
-        args.append(f"{array}[{index}]")
-        rows[array].setdefault(j, []).append(f"{array}[{index}] + u[{pos}]")
-    args.append("lr")
-    repack = []
-    for a, by_neuron in rows.items():
-        if a[0] == "W":  # nested lists: row j holds the weights into neuron j
-            entries = ", ".join(f"[{', '.join(r)}]" for _, r in sorted(by_neuron.items()))
-        else:
-            entries = ", ".join(r[0] for _, r in sorted(by_neuron.items()))
-        repack.append(f"{a!r}: numpy.array([{entries}])")
-    return _SCALAR.format(
-        program=program, unpack="\n".join(unpack), args=", ".join(args), repack=", ".join(repack)
-    )
-
-
-def export_source(net: Network, convention: str | Convention = "delta") -> str:
-    """The source of a standalone NumPy module for ``convention`` on ``net``.
-
-    **Arguments:** ``net`` (concrete activations), ``convention`` (a name or object).
-
-    **Returns:** the module's text (deterministic: the same input gives the same bytes).
-
-    **Raises:** :class:`~symbolic_bp.errors.InputError` for a generic activation, or for a
-    recipe whose index structure has no matrix form.
-    """
-    require_concrete(net, "an exported module")
-    conv = get_convention(convention)
-    rules = layer_rules(net, conv)
-    forward, body, names = _updates_body(rules)
-    small = net.parameter_count <= SCALAR_LIMIT
-    returns = ", ".join(f"'{n}': d{n}" for n in names)
-    from . import __version__
-
-    text = _TEMPLATE.format(
-        title=f"Backpropagation under the {conv.name!r} convention, as NumPy code.",
-        version=__version__,
-        network=net.describe(),
-        convention=conv.name,
-        description=conv.description,
-        loss=net.loss.name,
-        rules=_rule_rows(rules),
-        depth=net.depth,
-        n0=net.sizes[0],
-        nL=net.sizes[-1],
-        layers=tuple(net.sizes),
-        bias=net.bias,
-        names=tuple(names),
-        forward="\n".join("    " + ln for ln in forward),
-        body="\n".join("    " + ln for ln in body),
-        returns=returns,
-        dispatch=_DISPATCH if small else "",
-        scalar=_scalar_section(net, conv) if small else "",
-    )
-    return text
-
-
-def _rule_rows(rules: LayerRules) -> str:
-    """The per-layer rules as text, with the indices renamed ``j``, ``i``, ``k``."""
-    rows = []
-    j_, i_, k_ = sp.symbols("j i k", integer=True, positive=True)
-    for l in range(rules.network.depth, 0, -1):
-        ren = {neuron_index(l): j_, neuron_index(l - 1): i_, sum_index(l + 1): k_}
-        s = rules.signal[l, j_]
-        rows.append(f"  {sp.sstr(s)} = {sp.sstr(rules.signals[l].xreplace(ren))}")
-        rows.append(f"  Delta w[{l}, j, i] = {sp.sstr(rules.weight_updates[l].xreplace(ren))}")
-        bias = rules.bias_updates[l]
-        if bias is not None:
-            rows.append(f"  Delta b[{l}, j] = {sp.sstr(bias.xreplace(ren))}")
-    return "\n".join(rows)
-
-
-def load_module(net: Network, convention: str | Convention = "delta") -> types.ModuleType:
-    """:func:`export_source` executed as a module (what ``symbolic-bp export`` writes)."""
-    source = export_source(net, convention)
-    module = types.ModuleType(f"{_package}_exported_{get_convention(convention).name}")
-    code = compile(source, f"<symbolic_bp export {get_convention(convention).name}>", "exec")
-    exec(code, module.__dict__)  # noqa: S102 - code printed by SymPy from parsed trees
-    return module

@@ -30,8 +30,9 @@ from functools import cache
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from .errors import InputError
-from .parsing import X, parse_expression
+from ..errors import InputError
+from ..parsing import X, parse_expression
+from .piecewise import LeakyReLU, LeakyStep, ReLU, ReLUStep
 
 __all__ = [
     "Activation",
@@ -40,124 +41,11 @@ __all__ = [
     "generic",
     "custom",
     "parse_activation",
-    "ReLU",
-    "LeakyReLU",
-    "ReLUStep",
-    "LeakyStep",
-    "LEAKY_SLOPE",
+    "ACTIVATION_NAMES",
+    "Y",
 ]
 
 Y = sp.Symbol("y", real=True)
-LEAKY_SLOPE = sp.Rational(1, 100)
-
-
-class ReLU(sp.Function):
-    r"""``max(0, x)`` with derivative ``Heaviside(x, 0)`` (so ``relu'(0) = 0``)."""
-
-    is_real = True
-
-    @classmethod
-    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
-        if arg.is_extended_nonnegative:
-            return arg
-        if arg.is_extended_negative:
-            return sp.S.Zero
-        return None
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return ReLUStep(self.args[0])
-
-    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
-        return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
-
-    def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
-        return "%s(0.0, %s)" % (
-            printer._module_format("numpy.maximum"),
-            printer._print(self.args[0]),
-        )
-
-
-class ReLUStep(sp.Function):
-    r"""ReLU's derivative: 1 for ``x > 0``, else 0. It sees through ReLU, since
-    ``relu(x) > 0`` exactly when ``x > 0``: ``ReLUStep(ReLU(x)) = ReLUStep(x)``."""
-
-    is_real = True
-
-    @classmethod
-    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
-        if isinstance(arg, ReLU):
-            return cls(arg.args[0])
-        if arg.is_extended_positive:
-            return sp.S.One
-        if arg.is_extended_nonpositive:
-            return sp.S.Zero
-        return None
-
-    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
-        return r"\left[%s > 0\right]" % printer._print(self.args[0])
-
-    def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
-        return "%s(%s, 0.0)" % (
-            printer._module_format("numpy.heaviside"),
-            printer._print(self.args[0]),
-        )
-
-
-class LeakyReLU(sp.Function):
-    r"""``x`` for ``x > 0``, else ``x/100``."""
-
-    is_real = True
-
-    @classmethod
-    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
-        if arg.is_extended_positive:
-            return arg
-        if arg.is_extended_nonpositive:
-            return LEAKY_SLOPE * arg
-        return None
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return LeakyStep(self.args[0])
-
-    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
-        return r"\operatorname{leaky}\left(%s\right)" % printer._print(self.args[0])
-
-    def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
-        a = printer._print(self.args[0])
-        return "%s(%s > 0, %s, %s*%s)" % (
-            printer._module_format("numpy.where"),
-            a,
-            a,
-            printer._print(LEAKY_SLOPE),
-            a,
-        )
-
-
-class LeakyStep(sp.Function):
-    r"""Leaky ReLU's derivative: 1 for ``x > 0``, else ``1/100``; sees through LeakyReLU."""
-
-    is_real = True
-
-    @classmethod
-    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
-        if isinstance(arg, LeakyReLU):
-            return cls(arg.args[0])
-        if arg.is_extended_positive:
-            return sp.S.One
-        if arg.is_extended_nonpositive:
-            return LEAKY_SLOPE
-        return None
-
-    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
-        return r"\operatorname{leaky}'\left(%s\right)" % printer._print(self.args[0])
-
-    def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
-        a = printer._print(self.args[0])
-        return "%s(%s > 0, 1.0, %s)" % (
-            printer._module_format("numpy.where"),
-            a,
-            printer._print(LEAKY_SLOPE),
-        )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["Loss", "LOSSES", "get_loss"]
 

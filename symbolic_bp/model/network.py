@@ -26,10 +26,10 @@ from functools import cached_property
 
 import sympy as sp
 
+from ..errors import InputError
+from ..parsing import split_top_level
 from .activations import Activation, generic, parse_activation
-from .errors import InputError
 from .losses import Loss, get_loss
-from .parsing import split_top_level
 
 __all__ = ["Network", "AGH_SIZES", "MAX_PARAMETERS", "MAX_WIDTH", "parse_layers"]
 
@@ -202,13 +202,38 @@ class Network:
         return _real(f"e{l}_{j}")
 
     def neurons(self, l: int) -> range:
-        """``1..n_l``."""
+        """``1..n_l`` (concrete networks only: a recipe sums with :meth:`sum`)."""
         return range(1, self.sizes[l] + 1)
+
+    def width(self, l: int) -> int:
+        """``n_l``, the number of neurons of layer ``l``."""
+        return self.sizes[l]
+
+    def activation(self, l: int) -> Activation:
+        """The activation of layer ``l`` (``1..L``)."""
+        return self.activations[l - 1]
 
     def sum(self, l: int, body: Callable[[int], sp.Expr]) -> sp.Expr:
         """``sum_{k=1}^{n_l} body(k)``: the one way recipes sum over a layer's neurons, so that
         the same recipe also runs on a network with symbolic widths (a general proof)."""
         return sp.Add(*(body(k) for k in self.neurons(l)))
+
+    # -- per-layer building blocks (the derivation engine and matrix recipes) ------------
+    def per_neuron(self, l: int, fn: Callable[[int], sp.Expr]) -> list[sp.Expr]:
+        """``[fn(j) for every neuron j of layer l]``."""
+        return [fn(j) for j in self.neurons(l)]
+
+    def per_weight(self, l: int, fn: Callable[[int, int], sp.Expr]) -> dict[sp.Symbol, sp.Expr]:
+        """``{w{l}_{j}_{i}: fn(j, i)}`` for every weight of layer ``l``."""
+        return {self.w(l, j, i): fn(j, i) for j in self.neurons(l) for i in self.neurons(l - 1)}
+
+    def per_bias(self, l: int, fn: Callable[[int], sp.Expr]) -> dict[sp.Symbol, sp.Expr]:
+        """``{b{l}_{j}: fn(j)}`` for every bias of layer ``l`` (empty without biases)."""
+        return {self.b(l, j): fn(j) for j in self.neurons(l)} if self.bias else {}
+
+    def column(self, l: int, fn: Callable[[int], sp.Expr]) -> sp.Matrix:
+        """The ``n_l x 1`` column with entries ``fn(j)``."""
+        return sp.Matrix(self.sizes[l], 1, [fn(j) for j in self.neurons(l)])
 
     def weight_matrix(self, l: int) -> sp.Matrix:
         """``W^l``, the ``n_l x n_{l-1}`` matrix of the weights of layer ``l``."""
@@ -217,6 +242,18 @@ class Network:
     def signal_vector(self, signals: Mapping[int, sp.Expr], l: int) -> sp.Matrix:
         """The column of the signals of layer ``l`` (``signals`` maps ``k = 1..n_l``)."""
         return sp.Matrix(self.sizes[l], 1, [signals[k] for k in self.neurons(l)])
+
+    def entries(self, vector: sp.MatrixBase, l: int) -> list[sp.Expr]:
+        """The entries of a column of layer ``l``, neuron by neuron."""
+        return [vector[j - 1, 0] for j in self.neurons(l)]
+
+    def matrix_entries(self, l: int, matrix: sp.MatrixBase) -> dict[sp.Symbol, sp.Expr]:
+        """``{w{l}_{j}_{i}: matrix[j-1, i-1]}``: a matrix of updates of layer ``l``'s weights."""
+        return self.per_weight(l, lambda j, i: matrix[j - 1, i - 1])
+
+    def vector_entries(self, l: int, vector: sp.MatrixBase) -> dict[sp.Symbol, sp.Expr]:
+        """``{b{l}_{j}: vector[j-1]}``: a column of updates of layer ``l``'s biases."""
+        return self.per_bias(l, lambda j: vector[j - 1, 0])
 
     def y(self, l: int, j: int) -> sp.Expr:
         """The output ``y^l_j``: ``x_j`` for ``l = 0``, else ``f_l(e{l}_{j})``."""
@@ -227,6 +264,11 @@ class Network:
     def fprime(self, l: int, j: int) -> sp.Expr:
         """``f_l'(e^l_j)``, by the activation's own derivative."""
         return self.activations[l - 1].derivative(self.e(l, j))
+
+    def fprime_through_output(self, l: int, j: int) -> sp.Expr:
+        """``g_l(y^l_j)``, the derivative written through the neuron's output (sigmoid:
+        ``y (1 - y)``); :class:`~symbolic_bp.errors.InputError` where the activation has none."""
+        return self.activations[l - 1].derivative_from_output(self.y(l, j))
 
     def net_input(self, l: int, j: int) -> sp.Expr:
         """``e^l_j = sum_i w^l_{ji} y^{l-1}_i (+ b^l_j)`` in the atoms of layer ``l - 1``."""

@@ -5,7 +5,8 @@ Python/NumPy function by printing every assignment (``e^l_j``, the loss, every s
 update) with SymPy's NumPy printer, in dependency order, so one step costs what the rules cost
 and nothing is expanded.
 
->>> from symbolic_bp.network import Network
+>>> from symbolic_bp.model.network import Network
+>>> from symbolic_bp.derive import derive
 >>> net = Network.build([2, 2, 1], "sigmoid")
 >>> step = compile_rules(derive(net, "gradient"))
 >>> params = {name: 0.5 for name in net.parameter_names()}
@@ -21,15 +22,23 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
-from sympy.printing.numpy import NumPyPrinter
 
-from .conventions import tidy_output_signal
-from .derive import UpdateRules, derive
-from .errors import InputError
-from .network import Network
-from .parsing import X as _X
+from ..conventions import tidy_output_signal
+from ..derive import UpdateRules, derive
+from ..errors import InputError
+from ..model.lemma import through_output
+from ..model.network import Network
+from .evaluate import rule_program
+from .printers import printer
 
-__all__ = ["compile_rules", "StepFunction", "numeric_loss", "check_numeric", "require_concrete"]
+__all__ = [
+    "compile_rules",
+    "StepFunction",
+    "numeric_loss",
+    "check_numeric",
+    "require_concrete",
+    "program_source",
+]
 
 StepFunction = Callable[
     [Mapping[str, float], Sequence[float], Sequence[float], float], tuple[float, dict[str, float]]
@@ -46,90 +55,65 @@ def require_concrete(net: Network, what: str) -> None:
             )
 
 
-class _SafePrinter(NumPyPrinter):
-    """NumPy printing with safe logarithms of activations: ``log(sigmoid(z))`` becomes
-    ``-logaddexp(0, -z)`` and ``log(1 - sigmoid(z))`` becomes ``-logaddexp(0, z)`` (read from the
-    activation's own ``numpy_log``/``numpy_log1m`` forms), so that a cross-entropy loss stays
-    finite at saturation."""
-
-    def _print_log(self, expr: sp.Expr) -> str:
-        arg = expr.args[0]
-        form = getattr(arg.func, "numpy_log", None)
-        if form is not None:
-            return "(%s)" % self._print(form.xreplace({_X: arg.args[0]}))
-        if arg.is_Add and len(arg.args) == 2 and sp.S.One in arg.args:
-            other = arg.args[0] if arg.args[1] == 1 else arg.args[1]
-            neg = -other
-            form = getattr(neg.func, "numpy_log1m", None)
-            if form is not None:
-                return "(%s)" % self._print(form.xreplace({_X: neg.args[0]}))
-        return super()._print_log(expr)
-
-
-class _MathPrinter(_SafePrinter):
-    """:class:`_SafePrinter` for Python floats: the functions that the ``math`` module has
-    (``tanh``, ``exp``, ...) are called from it (a tenth of NumPy's cost on a scalar); the rest
-    (``logaddexp``, ``where``, ...) stay NumPy's."""
-
-    _MATH = {"tanh", "exp", "log", "log1p", "sqrt", "sin", "cos", "atan", "sinh", "cosh"}
-
-    def _module_format(self, fqn: str, register: bool = True) -> str:
-        head, _, tail = fqn.rpartition(".")
-        if head == "numpy" and tail in self._MATH:
-            return f"math.{tail}"
-        return super()._module_format(fqn, register)
-
-
-def _program(
+def program_source(
     rules: UpdateRules,
-    printer: _SafePrinter | None = None,
+    scalar: bool = False,
     name: str = "_step",
     outputs: bool = False,
 ) -> tuple[str, list[sp.Symbol], list[sp.Symbol]]:
-    """Source of ``def _step(x, t, w, eta)`` computing the loss and every update.
+    """Source of ``def _step(x..., t..., params..., eta)`` returning the loss and every update:
+    the rule program of :func:`~symbolic_bp.codegen.evaluate.rule_program`, printed (NumPy
+    functions, or with ``scalar`` the ``math`` module's).
 
     With ``outputs``, every ``y^l_j = f_l(e^l_j)`` is computed once and ``f_l'(e^l_j)`` is
     written through it as ``g_l(y^l_j)`` where the activation has such a form (exact, since
     ``g(f(x)) = f'(x)``); the loss keeps ``f_L(e)`` where it takes a logarithm (safe forms)."""
     net = rules.network
+    program = rule_program(rules)
+    y_syms: dict[sp.Symbol, sp.Symbol] = {}
+
+    def y_of(l: int, arg: sp.Expr) -> sp.Expr | None:
+        return y_syms.get(arg) if outputs else None
+
+    def through(expr: sp.Expr) -> sp.Expr:
+        return through_output(expr, net.activations, y_of) if y_syms else expr
+
     assignments: list[tuple[sp.Symbol, sp.Expr]] = []
-    through: dict[sp.Expr, sp.Expr] = {}
-    for l in range(1, net.depth + 1):
-        assignments += [
-            (net.e(l, j), net.net_input(l, j).xreplace(through)) for j in net.neurons(l)
-        ]
-        act = net.activations[l - 1]
-        for j in net.neurons(l) if outputs and net.y(l, 1) != net.e(l, 1) else ():
-            y = sp.Symbol(f"__y{l}_{j}")
-            assignments.append((y, net.y(l, j)))
-            through[net.y(l, j)] = y
-            if act.output_derivative_expr is not None:
-                through[net.fprime(l, j)] = act.derivative_from_output(y)
+    layer_of = {net.e(l, j): l for l in range(1, net.depth + 1) for j in net.neurons(l)}
+    for index, (sym, expr) in enumerate(program.steps):
+        if sym not in layer_of:
+            break
+        assignments.append((sym, through(expr)))
+        nxt = program.steps[index + 1][0] if index + 1 < len(program.steps) else None
+        l = layer_of[sym]
+        if outputs and layer_of.get(nxt) != l and net.y(l, 1) != net.e(l, 1):
+            for j in net.neurons(l):  # the layer is complete: its outputs, once
+                y = sp.Symbol(f"__y{l}_{j}")
+                assignments.append((y, through(net.y(l, j))))
+                y_syms[net.e(l, j)] = y
     loss_sym = sp.Symbol("__loss")
     loss = net.loss_local()
-    assignments.append((loss_sym, loss if loss.has(sp.log) else loss.xreplace(through)))
-    for l in range(net.depth, 0, -1):
-        exprs = rules.signal_exprs[l]
-        if l == net.depth:
-            # output signals depend on one neuron only: use their shortest exact form, which
-            # avoids 0/0 at saturation (cross-entropy written as -dE/dy times f'(e))
-            pairs = zip(net.neurons(l), exprs, strict=True)
-            exprs = [tidy_output_signal(net, j, x) for j, x in pairs]
-        exprs = [x.xreplace(through) for x in exprs]
-        assignments += list(zip(rules.signal_symbols[l], exprs, strict=True))
-    params = net.parameters()
+    assignments.append((loss_sym, loss if loss.has(sp.log) else through(loss)))
+    outputs_of = set(rules.signal_symbols.get(net.depth, ()))
+    for sym, expr in program.steps[len(layer_of) :]:
+        if sym in outputs_of:
+            # output signals depend on one neuron only: their shortest exact form avoids 0/0 at
+            # saturation (cross-entropy written as -dE/dy times f'(e))
+            expr = tidy_output_signal(net, int(sym.name.rsplit("_", 1)[1]), expr)
+        assignments.append((sym, through(expr)))
+    params = list(program.updates)
     update_syms = [sp.Symbol(f"__delta_{p.name}") for p in params]
-    updates = [rules.updates[p].xreplace(through) for p in params]
-    assignments += list(zip(update_syms, updates, strict=True))
+    assignments += [
+        (u, through(program.updates[p])) for u, p in zip(update_syms, params, strict=True)
+    ]
 
     inputs = [net.x(i) for i in net.neurons(0)] + [net.t(j) for j in net.neurons(net.depth)]
     inputs += [*params, net.eta]
     names: dict[sp.Symbol, sp.Symbol] = {}
     for k, s in enumerate([*inputs, *(a for a, _ in assignments)]):
         names.setdefault(s, sp.Symbol(f"v{k}"))
-    if printer is None:
-        printer = _SafePrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
-    body = [f"    {names[s].name} = {printer.doprint(e.xreplace(names))}" for s, e in assignments]
+    pr = printer(math=scalar)
+    body = [f"    {names[s].name} = {pr.doprint(e.xreplace(names))}" for s, e in assignments]
     args = ", ".join(names[s].name for s in inputs)
     outs = ", ".join(names[u].name for u in update_syms)
     source = "\n".join(
@@ -146,7 +130,7 @@ def compile_rules(rules: UpdateRules) -> StepFunction:
     """
     net = rules.network
     require_concrete(net, "a numeric step")
-    source, _inputs, params = _program(rules)
+    source, _inputs, params = program_source(rules)
     namespace: dict[str, object] = {"numpy": np}
     exec(compile(source, f"<symbolic_bp step {rules.convention.name}>", "exec"), namespace)  # noqa: S102 - code printed by SymPy from parsed trees, no user text
     fn = namespace["_step"]

@@ -19,17 +19,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import __version__
-from ..conventions import CONVENTIONS
-from ..errors import InputError
-from ..files import write_atomic
-from ..general import prove_general
-from ..layered import layer_rules
-from ..network import AGH_SIZES, Network
-from ..prove import DIFFERS, EQUAL, Report, prove
-from .derivation import derivation, general_document, report_document
-from .document import Document, Heading, Links, Math, Para, Table
-from .notation import latex
+from . import __version__
+from .conventions import CONVENTIONS
+from .derive import layer_rules
+from .errors import AbstractionError, InputError
+from .files import write_atomic
+from .model.network import AGH_SIZES, Network
+from .proof import DIFFERS, EQUAL, Report, prove, prove_general
+from .render.derivation import (
+    I,
+    J,
+    derivation,
+    general_document,
+    outputs_as_y,
+    rename_indices,
+    report_document,
+)
+from .render.document import Document, Heading, Links, Math, Para, Table
+from .render.notation import latex
 
 __all__ = ["site_pages", "write_site"]
 
@@ -60,7 +67,7 @@ def _network_for(name: str) -> Network:
     net = Network.build(AGH_SIZES)
     try:
         layer_rules(net, name)
-    except InputError:
+    except (InputError, AbstractionError):
         net = Network.build(AGH_SIZES, "sigmoid")
     return net
 
@@ -103,14 +110,13 @@ def question_page() -> Document:
     )
     doc.blocks.append(Heading("The two recipes, side by side"))
     agh, mlm = layer_rules(net, AGH), layer_rules(net, MLM)
-    from .derivation import I, J, _outputs_as_y, _rename
 
     def cell(rules: object, kind: str, l: int) -> str:
         expr = getattr(rules, kind)[l]
         lhs = rules.signal[l, J] if kind == "signals" else None  # type: ignore[attr-defined]
-        body = latex(_outputs_as_y(expr, rules.layered), _rename(l))  # type: ignore[attr-defined]
+        body = latex(outputs_as_y(expr, rules.indexed), rename_indices(l))  # type: ignore[attr-defined]
         if lhs is None:
-            return rf"\Delta {latex(rules.layered.w(l, J, I))} = {body}"  # type: ignore[attr-defined]
+            return rf"\Delta {latex(rules.indexed.w(l, J, I))} = {body}"  # type: ignore[attr-defined]
         return f"{latex(lhs)} = {body}"
 
     rows = []

@@ -1,0 +1,63 @@
+"""``symbolic-bp derive``: a convention's derivation as a document."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..conventions import get_convention
+from ..files import check_writable, write_atomic
+from ..render.document import FORMATS
+from .options import build_network, network_options
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    d = sub.add_parser(
+        "derive",
+        help="the step-by-step derivation of a convention (LaTeX, MathML, Markdown, HTML, JSON)",
+        description="Print a convention's derivation on a network: forward pass, output signal, "
+        "signals sent back and updates, one row per layer (individual parameters on request).",
+    )
+    network_options(d, "generic")
+    d.add_argument(
+        "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
+    )
+    d.add_argument(
+        "--format",
+        default="markdown",
+        choices=list(FORMATS),
+        help="output format (default: %(default)s)",
+    )
+    d.add_argument(
+        "--parameters",
+        metavar="NAMES|all",
+        help="also show these parameters one by one (e.g. w2_1_1,b1_2, or all)",
+    )
+    d.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..render.derivation import derivation
+
+    conv = get_convention(args.convention)
+    net = build_network(args)
+    parameters: list[str] | str | None = None
+    if args.parameters is not None:
+        text = args.parameters.strip()
+        if text == "all":
+            parameters = "all"
+        else:
+            parameters = [n.strip() for n in text.split(",")]
+            for name in parameters:
+                net.locate(name)  # a one-line error naming a bad name
+    if args.out is not None:
+        check_writable(args.out)
+    doc = derivation(net, conv, parameters)
+    text = doc.render(args.format)
+    if args.out is None:
+        print(text, end="")
+    else:
+        write_atomic(args.out, text)
+        print(f"wrote {args.out}")
+    return 0

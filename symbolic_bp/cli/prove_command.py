@@ -1,0 +1,155 @@
+"""``symbolic-bp prove``: are two conventions the same, on a network or for every network?
+
+Exit 0 proven equal, 1 proven different, 2 bad input, 3 unknown (a limit was hit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from ..conventions import CONVENTIONS
+from ..errors import InputError
+from ..model.network import Network
+from ..proof import Limits, prove, prove_general
+from ..render import general_text, report_text
+from ..render.data import general_json, write_report_json
+from ..render.derivation import general_document, report_document
+from ..render.document import FORMATS
+from .options import build_network, network_options, two_conventions
+from .progress import progress_bar
+
+__all__ = ["add_parser", "run", "DEFAULT_CONVENTIONS"]
+
+DEFAULT_CONVENTIONS = "error_at_update,delta"
+#: kept free for printing the report after the time limit
+_OUTPUT_SECONDS = 0.5
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "prove",
+        help="prove whether two conventions give the same updates",
+        description="Prove whether two conventions give the same update for every parameter. "
+        "Exit 0: equal; 1: different; 2: bad input; 3: unknown.",
+    )
+    network_options(p, "generic")
+    p.add_argument(
+        "--conventions",
+        default=DEFAULT_CONVENTIONS,
+        metavar="A,B",
+        help=f"two of: {', '.join(CONVENTIONS)} (default: %(default)s)",
+    )
+    p.add_argument(
+        "--general",
+        action="store_true",
+        help="prove for every depth, width and differentiable activation (induction over "
+        "layers) instead of for one network; honours --loss (default: every loss) and "
+        "--bias/--no-bias (default: both)",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--format",
+        choices=["text", *FORMATS],
+        default=None,
+        help="print the proof as text (default), json, markdown, html, latex or mathml",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=Limits().timeout,
+        metavar="SECONDS",
+        help="wall-clock limit: what is not settled by then is unknown (exit 3 unless a "
+        "difference was already proven; default: %(default)s)",
+    )
+    p.add_argument(
+        "--parameters",
+        metavar="all|NAMES",
+        help="per-parameter rows in the JSON: all, or names such as w2_1_1,b1_2 (default: every "
+        "parameter of a network of at most 10000 parameters, none of a larger one; the per-layer "
+        "rows are always there)",
+    )
+    p.add_argument(
+        "--no-conditions",
+        action="store_true",
+        help="do not search for a condition under which differing rules agree",
+    )
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.json and args.format not in (None, "json"):
+        raise InputError(f"--json and --format {args.format} contradict each other; give one")
+    return "json" if args.json else (args.format or "text")
+
+
+def run(args: argparse.Namespace) -> int:
+    a, b = two_conventions(args.conventions)
+    fmt = _format(args)
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
+    # the limit is the whole command's: counted from start-up, a moment kept to print the result
+    limits = Limits(timeout=args.timeout, started=args.started, reserve=_OUTPUT_SECONDS)
+    if args.general:
+        return _general(args, a, b, fmt, limits)
+    net = build_network(args)
+    selection = _selection(args.parameters, net)
+    bar = progress_bar(net.depth, "prove")
+    try:
+        report = prove(
+            net,
+            a,
+            b,
+            limits,
+            conditions=not args.no_conditions,
+            progress=lambda done, text: bar.update(done, text),
+        )
+    finally:
+        bar.close()
+    if fmt == "json":
+        write_report_json(report, sys.stdout, selection)
+    elif fmt == "text":
+        print(report_text(report))
+    else:
+        print(report_document(report).render(fmt), end="")
+    return report.exit_code
+
+
+def _selection(text: str | None, net: Network) -> str | list[str] | None:
+    if text is None:
+        return None
+    if text.strip() == "all":
+        return "all"
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise InputError(f"--parameters: {text!r} names no parameter (give all or w2_1_1,...)")
+    for name in names:
+        net.locate(name)  # a one-line error naming a bad name
+    return names
+
+
+def _general(args: argparse.Namespace, a: str, b: str, fmt: str, limits: Limits) -> int:
+    if args.parameters is not None:
+        raise InputError(
+            "--parameters lists an instance proof's parameters; leave it out with --general"
+        )
+    if args.layers is not None:
+        raise InputError(
+            f"--general proves for every depth and width: --layers {args.layers} cannot be "
+            "combined with it (leave --general out to prove on that network)"
+        )
+    if args.activation is not None and args.activation.strip() != "generic":
+        raise InputError(
+            f"--general proves for every differentiable activation: --activation "
+            f"{args.activation} cannot be combined with it"
+        )
+    losses = None if args.loss is None else [args.loss]
+    proof = prove_general(a, b, losses=losses, bias=args.bias, limits=limits)
+    if fmt == "json":
+        print(json.dumps(general_json(proof), indent=2))
+    elif fmt == "text":
+        print(general_text(proof), end="")
+    else:
+        print(general_document(proof).render(fmt), end="")
+    return proof.exit_code

@@ -1,0 +1,188 @@
+r"""The base of every recipe, and the registry of recipes by name.
+
+A convention says how to compute, layer by layer from the output down,
+
+- the *output signal* of neuron ``j`` of the output layer ``L``,
+- the *signal sent back* to neuron ``j`` of layer ``l`` from the signals of layer ``l + 1``,
+- the *update* ``Delta p`` of every weight and bias of layer ``l`` from the signals of layer ``l``.
+
+Recipes read the network only through :class:`~symbolic_bp.model.protocol.NetworkView`, so the
+same code runs on a concrete network and on one with symbolic neuron indices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sympy as sp
+
+from ..errors import InputError
+from ..model.protocol import NetworkView
+
+__all__ = [
+    "Convention",
+    "CONVENTIONS",
+    "RESERVED_LETTERS",
+    "register",
+    "unregister",
+    "get_convention",
+    "check_letter",
+    "second_letter",
+    "uses_parameter_hooks",
+    "by_neuron",
+]
+
+#: letters of the network's own symbols and indices: a signal named with one would be the
+#: same SymPy symbol as a net input (``e2_1``), a weight array, an index or a width
+RESERVED_LETTERS = frozenset(
+    {"b", "e", "f", "g", "i", "j", "k", "l", "L", "m", "n", "p", "q", "t", "w", "x", "y"}
+)
+_LETTER = re.compile(r"^[A-Za-z]{1,3}'?$")
+
+
+def check_letter(letter: str, name: str) -> str:
+    """``letter`` if it can name a recipe's signals without meaning anything else.
+
+    **Raises:** :class:`~symbolic_bp.errors.InputError` naming the letter and the convention.
+
+    >>> check_letter("d", "delta")
+    'd'
+    """
+    if not isinstance(letter, str) or not _LETTER.match(letter):
+        raise InputError(
+            f"convention {name!r}: signal letter {letter!r} must be one to three ASCII letters "
+            "such as d or r"
+        )
+    if letter.rstrip("'") in RESERVED_LETTERS:
+        raise InputError(
+            f"convention {name!r}: signal letter {letter!r} is taken by the network's own "
+            f"symbols ({', '.join(sorted(RESERVED_LETTERS))}); choose another, such as s or h"
+        )
+    return letter
+
+
+class Convention:
+    """Base class of a backpropagation recipe.
+
+    Subclasses set ``name``, ``letter`` (the signal's letter: ``d``, ``r``, ...) and
+    ``description`` and override :meth:`output_signal`, :meth:`hidden_signal` and
+    :meth:`update` (or :meth:`weight_update` and :meth:`bias_update`), or the two per-layer
+    methods for a recipe written with matrices. ``upstream`` maps a neuron ``k`` of layer
+    ``l + 1`` to the symbol of its signal (read it as ``upstream[k]``).
+    """
+
+    name: str = "convention"
+    letter: str = "s"
+    description: str = ""
+
+    # -- per-neuron recipe ---------------------------------------------------------------
+    def output_signal(self, net: NetworkView, j: Any) -> sp.Expr:
+        """The signal of output neuron ``j``."""
+        raise self._missing("output_signal")
+
+    def hidden_signal(
+        self, net: NetworkView, l: Any, j: Any, upstream: Mapping[Any, sp.Expr]
+    ) -> sp.Expr:
+        """The signal of neuron ``j`` of hidden layer ``l`` from ``upstream`` (layer ``l+1``)."""
+        raise self._missing("hidden_signal")
+
+    def update(self, net: NetworkView, l: Any, j: Any, inp: sp.Expr, signal: sp.Expr) -> sp.Expr:
+        """The update of a parameter of neuron ``j`` of layer ``l`` whose input is ``inp``
+        (``y^{l-1}_i`` for a weight, 1 for a bias), given the neuron's signal."""
+        raise self._missing("update")
+
+    def weight_update(self, net: NetworkView, l: Any, j: Any, i: Any, signal: sp.Expr) -> sp.Expr:
+        """``Delta w^l_{ji}``: by default :meth:`update` with input ``y^{l-1}_i``."""
+        return self.update(net, l, j, net.y(l - 1, i), signal)
+
+    def bias_update(self, net: NetworkView, l: Any, j: Any, signal: sp.Expr) -> sp.Expr:
+        """``Delta b^l_j``: by default :meth:`update` with a constant input 1."""
+        return self.update(net, l, j, sp.S.One, signal)
+
+    # -- per-layer recipe (override for matrix forms) -------------------------------------
+    def layer_signals(self, net: NetworkView, l: Any, upstream: Any) -> list[sp.Expr]:
+        """Signals of the neurons of layer ``l``; ``upstream`` is ``None`` at the output, else
+        the signals of layer ``l + 1`` (in neuron order, or a mapping from the neuron)."""
+        if upstream is None:
+            return net.per_neuron(l, lambda j: self.output_signal(net, j))
+        up = by_neuron(upstream)
+        return net.per_neuron(l, lambda j: self.hidden_signal(net, l, j, up))
+
+    def layer_updates(self, net: NetworkView, l: Any, signals: Any) -> dict[sp.Expr, sp.Expr]:
+        """``{parameter: Delta parameter}`` for layer ``l`` from the signals of its neurons (in
+        neuron order, or a mapping from the neuron)."""
+        s = by_neuron(signals)
+        out = net.per_weight(l, lambda j, i: self.weight_update(net, l, j, i, s[j]))
+        out.update(net.per_bias(l, lambda j: self.bias_update(net, l, j, s[j])))
+        return out
+
+    def _missing(self, hook: str) -> NotImplementedError:
+        """The error for a hook a recipe must define (this class is a base, not a recipe)."""
+        return NotImplementedError(
+            f"convention {self.name!r} does not define {hook}(); a recipe overrides "
+            "output_signal, hidden_signal and update (or layer_signals and layer_updates)"
+        )
+
+    def __repr__(self) -> str:
+        return f"<convention {self.name}>"
+
+
+def by_neuron(signals: Any) -> Mapping[Any, sp.Expr]:
+    """The signals of a layer as a mapping from the neuron (``1..n``): a sequence in neuron
+    order is numbered from 1; a mapping (also the symbolic one of an indexed network) is kept."""
+    if isinstance(signals, Sequence):
+        return dict(enumerate(signals, start=1))
+    return signals
+
+
+def uses_parameter_hooks(conv: Convention) -> bool:
+    """Whether ``conv``'s updates come from per-parameter hooks (so one parameter's update can
+    be derived alone) rather than from an overridden :meth:`Convention.layer_updates`."""
+    hooks = getattr(conv, "parameter_hooks", None)
+    if hooks is not None:
+        return bool(hooks())
+    return type(conv).layer_updates is Convention.layer_updates
+
+
+def second_letter(a: Convention, b: Convention) -> str:
+    """The signal letter of ``b`` next to ``a``: primed when both use the same one (``d`` and
+    ``d'``), so that their signal symbols do not clash."""
+    return f"{b.letter}'" if b.letter == a.letter else b.letter
+
+
+CONVENTIONS: dict[str, Convention] = {}
+
+
+def register(convention: Convention, *, replace: bool = False) -> Convention:
+    """Add ``convention`` to the registry under ``convention.name`` and return it.
+
+    **Raises:** :class:`InputError` if the name is taken (unless ``replace``) or malformed, or
+    if the signal letter clashes with the network's own symbols.
+    """
+    name = convention.name
+    if not isinstance(name, str) or not name.isidentifier():
+        raise InputError(f"convention name {name!r} must be an identifier such as my_book")
+    check_letter(convention.letter, name)
+    if name in CONVENTIONS and not replace:
+        raise InputError(f"convention {name!r} is already registered (pass replace=True)")
+    CONVENTIONS[name] = convention
+    return convention
+
+
+def unregister(name: str) -> Convention:
+    """Remove and return the convention called ``name``."""
+    return CONVENTIONS.pop(get_convention(name).name)
+
+
+def get_convention(name: str | Convention) -> Convention:
+    """The registered convention called ``name``; an unknown name lists the valid ones. An
+    unregistered :class:`Convention` object is accepted as it is (its letter checked)."""
+    if isinstance(name, Convention):
+        check_letter(name.letter, name.name)
+        return name
+    try:
+        return CONVENTIONS[name]
+    except (KeyError, TypeError):
+        raise InputError(f"unknown convention {name!r}; valid: {', '.join(CONVENTIONS)}") from None

@@ -1,0 +1,167 @@
+r"""The instance prover's fast path: one comparison per layer, whatever the widths.
+
+Both conventions' rules are derived once per layer (:func:`~symbolic_bp.derive.layer_rules`:
+neuron ``j`` of layer ``l`` is a symbolic index ``j_l``, sums over a layer are ``Sum`` objects
+over symbolic widths ``n[l]``) and *verified* against the per-neuron rules of small concrete
+networks (:mod:`symbolic_bp.verify`) before anything is concluded from them. From the
+output layer down it then looks for the factor ``c_l`` with
+
+.. math:: s_B[l, j] = c_l(j)\, s_A[l, j]
+
+(at a hidden layer after substituting ``s_B[l+1, k] = c_{l+1}(k) s_A[l+1, k]`` from the layer
+above), and checks that the updates of the layer's weights and biases are then equal. Each check
+is an identity in independent atoms (``e[l, j]``, ``w[l+1, k, j]``, the activations' values);
+sums over the same layer are merged and every summand must reduce to exactly 0. An identity for
+a symbolic neuron ``j`` and symbolic widths holds for every neuron of every width, so one check
+proves a whole layer: 100,000 weights cost what 10 do.
+
+>>> from symbolic_bp.model.network import Network
+>>> from symbolic_bp.conventions import get_convention
+>>> chain = compare_layers(Network.build([784, 128, 10], "sigmoid", bias=True),
+...                        get_convention("delta"), get_convention("gradient"))
+>>> chain.complete()
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..algebra import factor_between, residual_is_zero
+from ..conventions import Convention, second_letter
+from ..derive import LayerRules, layer_rules
+from ..model.indexed import neuron_index, sum_index
+from ..model.lemma import normal_form
+from ..model.network import Network
+from ..verify import check_networks, verify_layer_rules
+from .results import Relation
+
+__all__ = ["LayerChain", "compare_layers"]
+
+
+@dataclass
+class LayerChain:
+    """What the layer-by-layer comparison established: the factors ``c_l`` from the output
+    layer down to the first layer where none was found, which update kinds (``"w"``, ``"b"``)
+    of those layers were proven equal, and the differences of the others (``Delta_B - Delta_A``
+    at the representative neurons)."""
+
+    network: Network
+    rules: tuple[LayerRules, LayerRules]
+    factors: dict[int, sp.Expr] = field(default_factory=dict)
+    equal: dict[int, set[str]] = field(default_factory=dict)
+    differences: dict[tuple[int, str], sp.Expr] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+    swapped: bool = False  # built as s_A = c s_B
+
+    def kinds(self) -> tuple[str, ...]:
+        return ("w", "b") if self.network.bias else ("w",)
+
+    def complete(self) -> bool:
+        return all(self.equal.get(l) == set(self.kinds()) for l in range(1, self.network.depth + 1))
+
+    def reached(self) -> int:
+        return len(self.factors) + sum(len(v) for v in self.equal.values())
+
+
+def compare_layers(net: Network, a: Convention, b: Convention) -> LayerChain:
+    """The layer identities of ``a`` and ``b`` on ``net``, verified.
+
+    **Raises:** :class:`~symbolic_bp.errors.AbstractionError` (and its subclass
+    :class:`~symbolic_bp.verify.NotRepresented`) when either recipe cannot be represented
+    by one symbolic neuron per layer: the caller falls back to the per-neuron prover.
+    """
+    ra = layer_rules(net, a)
+    rb = layer_rules(net, b, letter=second_letter(a, b))
+    checks = check_networks(net)
+    verify_layer_rules(ra, checks)
+    verify_layer_rules(rb, checks)
+    normal = normal_form(net.activations)
+    chain = _chain(net, ra, rb, normal)
+    if not chain.complete():
+        swapped = _chain(net, rb, ra, normal)
+        if swapped.complete() or swapped.reached() > chain.reached():
+            swapped.swapped = True
+            return swapped
+    return chain
+
+
+def _chain(
+    net: Network, ra: LayerRules, rb: LayerRules, normal: Callable[[sp.Expr], sp.Expr] | None
+) -> LayerChain:
+    """Relate ``s_B = c_l s_A`` from the output layer down and check each related layer's
+    updates."""
+    A, B = ra.signal, rb.signal
+    out = LayerChain(net, (ra, rb))
+
+    def zero(expr: sp.Expr) -> bool:
+        return residual_is_zero(expr, net.unfold)[0]
+
+    def excluded(atom: sp.Basic) -> bool:
+        return isinstance(atom, sp.Indexed) and atom.base in (A, B)
+
+    for l in range(net.depth, 0, -1):
+        j = neuron_index(l)
+        sa, sb = ra.signals[l], rb.signals[l]
+        if l < net.depth:
+            k = sum_index(l + 1)
+            c_up = out.factors[l + 1].xreplace({neuron_index(l + 1): k})
+            sb = sb.xreplace({B[l + 1, k]: c_up * A[l + 1, k]})
+        c = _factor(sa, sb, excluded, zero)
+        if c is None and normal is not None:
+            sa, sb = normal(sa), normal(sb)
+            c = _factor(sa, sb, excluded, zero)
+        if c is None:
+            return out
+        out.factors[l] = c
+        out.equal[l] = set()
+        sub = {B[l, j]: c * A[l, j]}
+        pairs = (
+            ("w", ra.weight_updates[l], rb.weight_updates[l]),
+            ("b", ra.bias_updates[l], rb.bias_updates[l]),
+        )
+        for kind, ua, ub in pairs:
+            if ua is None or ub is None:
+                continue
+            diff = ub.xreplace(sub) - ua
+            if zero(diff) or (normal is not None and zero(normal(diff))):
+                out.equal[l].add(kind)
+            else:
+                out.differences[(l, kind)] = diff
+        for n in range(1, min(2, net.sizes[l]) + 1):
+            out.relations.append(_instance_relation(net, ra, rb, l, n, c))
+    return out
+
+
+def _factor(
+    sa: sp.Expr,
+    sb: sp.Expr,
+    excluded: Callable[[sp.Basic], bool],
+    zero: Callable[[sp.Expr], bool],
+) -> sp.Expr | None:
+    """``c`` with ``sb = c sa`` (one direction: the chain keeps ``A``'s signals as its basis;
+    the other direction is tried by swapping the conventions)."""
+    if zero(sb - sa):
+        return sp.S.One
+    return factor_between(sa, sb, excluded, zero, budget=2000)
+
+
+def _instance_relation(
+    net: Network, ra: LayerRules, rb: LayerRules, l: int, n: int, c: sp.Expr
+) -> Relation:
+    """The relation of neuron ``n`` of layer ``l`` in the per-neuron symbols (``G3_1 =
+    -d3_1``), for the readable report."""
+    factor = c.xreplace({neuron_index(l): n})
+    concrete: dict[sp.Basic, sp.Basic] = {}
+    for leaf in factor.atoms(sp.Indexed):
+        name, idx = leaf.base.label.name, [int(i) for i in leaf.indices]
+        if name == "e":
+            concrete[leaf] = net.e(idx[0], idx[1])
+        elif name == "t":
+            concrete[leaf] = net.t(idx[0])
+    basis = sp.Symbol(f"{ra.signal.label}{l}_{n}", real=True)
+    other = sp.Symbol(f"{rb.signal.label}{l}_{n}", real=True)
+    return Relation(l, n, basis, other, factor.xreplace(concrete))

@@ -1,0 +1,185 @@
+r"""The per-neuron prover: two conventions' concrete rules compared parameter by parameter.
+
+From the output layer down, each neuron's two signals are *related*: if ``s_B = c * s_A`` with
+a factor ``c`` that contains no signal and has a denominator that cannot vanish (checked
+exactly, :func:`~symbolic_bp.algebra.relate`), the next layer continues with ``s_A`` as a fresh
+symbol; it is the layer-by-layer induction, each step checked by SymPy on one neuron's
+expression. Where no such relation exists the two signals are carried as expressions. Each
+update is then compared in these symbols. A zero difference is a proof (an identity in
+independent symbols stays one after substituting what the symbols stand for). A non-zero
+difference is only a candidate: it becomes ``differs`` when a certified counterexample on the
+concrete rules shows it (:mod:`symbolic_bp.proof.witnesses`), and otherwise, on small
+networks, the fully expanded expressions decide.
+
+This path works on the per-neuron rules themselves, so it needs no abstraction: it is the
+reference the fast paths are checked against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..algebra import is_zero, relate, size
+from ..conventions import Convention, second_letter
+from ..derive import UpdateRules, derive
+from ..model.lemma import normal_form, output_lemmas
+from ..model.network import Network
+from .clock import Clock
+from .results import EQUAL, UNKNOWN, Limits, ParameterResult, Relation
+
+__all__ = ["NeuronComparison", "compare_neurons"]
+
+
+@dataclass
+class NeuronComparison:
+    """What the walk established: a result per parameter (``unknown`` ones carry the
+    candidate difference), the relations found, the lemmas used, and the rules compared."""
+
+    results: dict[sp.Symbol, ParameterResult] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rules: tuple[UpdateRules, UpdateRules] | None = None
+
+
+def derive_pair(net: Network, a: Convention, b: Convention) -> tuple[UpdateRules, UpdateRules]:
+    """Both conventions' rules; signal symbols are named by letter, so the same letter is
+    primed for the second (``d`` and ``d'``)."""
+    return derive(net, a), derive(net, b, letter=second_letter(a, b))
+
+
+def compare_neurons(
+    net: Network,
+    a: Convention,
+    b: Convention,
+    limits: Limits,
+    clock: Clock,
+    out: NeuronComparison,
+    progress: Callable[[int, int, int], None] | None = None,
+    stop_at_first: bool = False,
+) -> None:
+    """Walk the layers from the output down, filling ``out`` as it goes (so that what was
+    settled survives a time limit). With ``stop_at_first``, return at the first parameter not
+    proven equal (a sub-proof that only asks "all equal?")."""
+    ra, rb = out.rules = derive_pair(net, a, b)
+    signals = set(ra.signal_values()) | set(rb.signal_values())
+    lemmas = output_lemmas(net.activations)
+    normal = normal_form(net.activations)
+    used: list[bool] = []
+
+    def rewrite(expr: sp.Expr) -> sp.Expr:
+        new = normal(expr) if normal is not None else expr
+        if new != expr and not used:
+            used.append(True)
+        return new
+
+    mapping: dict[sp.Symbol, sp.Expr] = {}
+    overflow = False
+    for l in range(net.depth, 0, -1):
+        clock.check()
+        mapping, overflow = _relate_layer(
+            net, l, ra, rb, mapping, signals, limits, rewrite, normal is not None, overflow, out
+        )
+        params = net.layer_parameters(l)
+        for count, p in enumerate(params, start=1):
+            if count % 200 == 0:
+                clock.check()
+                if progress is not None:
+                    progress(l, count, len(params))
+            result = _compare_update(p, l, ra, rb, mapping, signals, limits, rewrite, overflow)
+            out.results[p] = result
+            if stop_at_first and result.status != EQUAL:
+                return
+        if progress is not None:
+            progress(l, len(params), len(params))
+    if used:
+        out.notes.extend(lemmas[l].text for l in sorted(lemmas))
+
+
+def _relate_layer(
+    net: Network,
+    l: int,
+    ra: UpdateRules,
+    rb: UpdateRules,
+    mapping: dict[sp.Symbol, sp.Expr],
+    signals: set[sp.Symbol],
+    limits: Limits,
+    rewrite: Callable[[sp.Expr], sp.Expr],
+    has_normal: bool,
+    overflow: bool,
+    out: NeuronComparison,
+) -> tuple[dict[sp.Symbol, sp.Expr], bool]:
+    """Layer ``l``'s signals in the basis of the layer above: related (``s_B = c s_A``) where
+    possible, carried as expressions otherwise."""
+    budget = limits.zero_test_ops
+
+    def zero(expr: sp.Expr) -> bool:
+        return is_zero(expr, budget)
+
+    def excluded(atom: sp.Basic) -> bool:
+        return atom in signals
+
+    new_map: dict[sp.Symbol, sp.Expr] = {}
+    for j in net.neurons(l):
+        a_sym, a_expr = ra.signal(l, j)
+        b_sym, b_expr = rb.signal(l, j)
+        sa, sb = a_expr.xreplace(mapping), b_expr.xreplace(mapping)
+        rel = None
+        if not overflow:
+            # as the recipes write it first (readable factors), then in the normal form
+            rel = relate(sa, sb, excluded, zero, budget)
+            if rel is None and has_normal:
+                sa, sb = rewrite(sa), rewrite(sb)
+                rel = relate(sa, sb, excluded, zero, budget)
+        if rel is None:
+            new_map[a_sym], new_map[b_sym] = sa, sb
+            overflow = overflow or size(sa) + size(sb) > limits.carry_size
+        elif rel[0] == "A":
+            new_map[a_sym], new_map[b_sym] = a_sym, rel[1] * a_sym
+            out.relations.append(Relation(l, j, a_sym, b_sym, rel[1]))
+        else:
+            new_map[a_sym], new_map[b_sym] = rel[1] * b_sym, b_sym
+            out.relations.append(Relation(l, j, b_sym, a_sym, rel[1]))
+    return new_map, overflow
+
+
+def _compare_update(
+    p: sp.Symbol,
+    l: int,
+    ra: UpdateRules,
+    rb: UpdateRules,
+    mapping: dict[sp.Symbol, sp.Expr],
+    signals: set[sp.Symbol],
+    limits: Limits,
+    rewrite: Callable[[sp.Expr], sp.Expr],
+    overflow: bool,
+) -> ParameterResult:
+    if overflow:
+        return ParameterResult(p.name, l, UNKNOWN, method="expressions too large")
+    budget = limits.zero_test_ops
+    ua, ub = ra.updates[p].xreplace(mapping), rb.updates[p].xreplace(mapping)
+    diff = ub - ua
+    if is_zero(diff, budget) or is_zero(rewrite(diff), budget):
+        return ParameterResult(p.name, l, EQUAL, method="per neuron")
+    ratio = None
+    if ua != 0 and ub != 0 and sp.count_ops(ua) + sp.count_ops(ub) <= budget:
+        q = sp.cancel(ub / ua)
+        if not q.free_symbols & signals:
+            ratio = q
+    return ParameterResult(p.name, l, UNKNOWN, diff, ratio, group=frozenset(signals))
+
+
+def settle_by_expansion(
+    comparison: NeuronComparison, names: list[sp.Symbol], limits: Limits, clock: Clock
+) -> None:
+    """Parameters still open on a small network: compare the fully expanded updates."""
+    assert comparison.rules is not None
+    ra, rb = comparison.rules
+    for p in names:
+        clock.check()
+        if is_zero(rb.expanded(p) - ra.expanded(p), 10 * limits.zero_test_ops):
+            r = comparison.results[p]
+            r.status, r.method = EQUAL, "full expansion"
+            r.raw_difference = r.ratio = None

@@ -1,0 +1,229 @@
+r"""Counterexamples, found and certified on the concrete per-neuron rules.
+
+A witness that two conventions' updates of a parameter differ is a point of exact rationals
+(inputs, targets, weights, biases, ``eta``) and, where the network has generic activations,
+concrete polynomial activations standing in for them. It is certified by evaluating both
+conventions' *concrete* rules (:func:`~symbolic_bp.derive.derive` on the network itself, with
+only the signals and updates the parameter needs) at that point in rigorous interval
+arithmetic: the two enclosures must be disjoint. Where every value is rational, the exact
+values are computed too and reported instead.
+
+>>> from symbolic_bp.model.network import Network
+>>> from symbolic_bp.conventions import get_convention
+>>> net = Network.build([2, 2, 1])
+>>> search = WitnessSearch(net, get_convention("error_at_update"), get_convention("delta"))
+>>> found = search.find(["w1_1_1", "w2_1_1"], attempts=4)
+>>> sorted(found), found["w1_1_1"].exact
+(['w1_1_1'], True)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+from mpmath import nstr
+
+from ..codegen.evaluate import rule_program, run
+from ..conventions import Convention, second_letter
+from ..derive import UpdateRules, derive
+from ..intervals import Undecided, excludes_zero, interval_text
+from ..model.activations import Activation
+from ..model.network import Network
+from ..parsing import X
+from .clock import Clock
+from .results import Counterexample
+
+__all__ = ["WitnessSearch", "substitute_generic", "random_values", "rational_valued"]
+
+_POLYS = [
+    X**2 / 2 + X / 3,
+    X**3 / 3 - X / 2 + sp.Rational(1, 5),
+    X**2 / 3 - X + 1,
+    X**3 / 4 + X**2 / 5 + X / 7,
+]
+_UNIT_OUTPUT = 1 / (2 + X**2)  # values in (0, 1/2]: for a loss that needs outputs in (0, 1)
+_TRANSCENDENTAL = (sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.atan, sp.pi, sp.E)
+
+
+def substitute_generic(net: Network, attempt: int) -> tuple[Network, dict[str, str]]:
+    """Replace every generic activation by a concrete one with rational values, so that an
+    exact evaluation is possible. The choice varies with ``attempt``."""
+    acts: list[Activation] = []
+    chosen: dict[str, str] = {}
+    for l, act in enumerate(net.activations, start=1):
+        if not act.is_generic:
+            acts.append(act)
+            continue
+        if act.derivative_expr == 1:
+            expr = X + sp.Rational(attempt + 1, 3)
+        elif l == net.depth and net.loss.needs_unit_interval:
+            expr = _UNIT_OUTPUT
+        else:
+            expr = _POLYS[(attempt + l) % len(_POLYS)]
+        acts.append(Activation(act.name, expr, sp.diff(expr, X), None, False, str(expr), True))
+        chosen[act.name] = sp.sstr(expr)
+    return net.with_activations(acts), chosen
+
+
+def random_values(net: Network, attempt: int) -> dict[str, Fraction]:
+    """A deterministic point of small non-zero rationals (targets in (0, 1)), by name. Later
+    attempts lean towards positive values, so that piecewise activations (ReLU) see other
+    patterns of active and inactive neurons."""
+    rng = random.Random(1009 * attempt + 17)
+    positive = (0.5, 0.5, 0.75, 0.9, 0.65, 0.8)[attempt % 6]
+
+    def q() -> Fraction:
+        num = rng.randint(1, 5) * (1 if rng.random() < positive else -1)
+        return Fraction(num, rng.randint(2, 7))
+
+    point: dict[str, Fraction] = {}
+    for i in net.neurons(0):
+        point[f"x_{i}"] = q()
+    for j in net.neurons(net.depth):
+        point[f"t_{j}"] = Fraction(rng.randint(1, 6), 7)
+    for name in net.parameter_names():
+        point[name] = q()
+    point["eta"] = Fraction(rng.randint(1, 4), 4)
+    return point
+
+
+def rational_valued(net: Network) -> bool:
+    """Whether every value at a rational point is rational (so it can be shown exactly)."""
+    exprs = [a.expr for a in net.activations] + [a.derivative_expr for a in net.activations]
+    exprs.append(net.loss.term_expr)
+    return not any(e.has(*_TRANSCENDENTAL) or e.has(sp.sqrt(X)) for e in exprs)
+
+
+def approximate(interval: Any) -> float | str:
+    """The midpoint of an enclosure as a float, or as text where no float holds it."""
+    value = float(interval.mid)
+    if math.isfinite(value) and (value != 0 or interval.mid == 0):
+        return value
+    return nstr(interval.mid, 10)
+
+
+def _symbols(net: Network, values: dict[str, Fraction]) -> dict[sp.Symbol, Fraction]:
+    by_name = {
+        s.name: s for s in (*map(net.x, net.neurons(0)), *map(net.t, net.neurons(net.depth)))
+    }
+    by_name["eta"] = net.eta
+    out: dict[sp.Symbol, Fraction] = {}
+    for name, v in values.items():
+        if name in by_name:
+            out[by_name[name]] = v
+        else:
+            l, j, i = net.locate(name)
+            out[net.w(l, j, i) if i is not None else net.b(l, j)] = v
+    return out
+
+
+class WitnessSearch:
+    """Counterexamples for two conventions on ``net``, certified on their concrete rules."""
+
+    def __init__(
+        self,
+        net: Network,
+        a: Convention,
+        b: Convention,
+        clock: Clock | None = None,
+        exact_limit: int = 5000,
+    ) -> None:
+        self.net, self.a, self.b = net, a, b
+        self.letters = (a.letter, second_letter(a, b))
+        self.clock = clock or Clock(None)
+        self.exact_limit = exact_limit
+        self._rules: dict[tuple[Any, ...], tuple[UpdateRules, UpdateRules]] = {}
+
+    def find(self, targets: Sequence[str], attempts: int) -> dict[str, Counterexample]:
+        """A certified :class:`Counterexample` for each of ``targets`` (parameter names) that
+        has one within ``attempts`` points; the others are left out."""
+        found: dict[str, Counterexample] = {}
+        layer = {name: self.net.locate(name)[0] for name in targets}
+        open_ = sorted(targets, key=lambda n: (-layer[n], n))  # top layers read simplest
+        for attempt in range(attempts):
+            if not open_:
+                break
+            self.clock.check()
+            concrete, chosen = substitute_generic(self.net, attempt)
+            point = _symbols(concrete, random_values(self.net, attempt))
+            values = self._evaluate(concrete, point, open_)
+            still = []
+            for name in open_:
+                pair = values.get(name)
+                witness = None
+                if pair is not None and excludes_zero(pair[1] - pair[0]):
+                    witness = self._witness(concrete, chosen, point, name, pair)
+                if witness is not None:
+                    found[name] = witness
+                else:
+                    still.append(name)
+            open_ = still
+        return found
+
+    def _evaluate(
+        self, concrete: Network, point: dict[sp.Symbol, Fraction], names: list[str]
+    ) -> dict[str, tuple[Any, Any]]:
+        ra, rb = self._derived(concrete, names)
+        params = [p for p in ra.updates if p.name in set(names)]
+        out: dict[str, tuple[Any, Any]] = {}
+        try:
+            va = run(rule_program(ra), point, "interval", params, skip_undecided=True)
+            vb = run(rule_program(rb), point, "interval", params, skip_undecided=True)
+        except (Undecided, ZeroDivisionError, OverflowError, ValueError):
+            return out
+        for p in params:
+            if p in va and p in vb:
+                out[p.name] = (va[p], vb[p])
+        return out
+
+    def _derived(self, concrete: Network, names: list[str]) -> tuple[UpdateRules, UpdateRules]:
+        whole = len(names) == self.net.parameter_count
+        key = (concrete.activations, None if whole else tuple(sorted(names)))
+        if key not in self._rules:
+            wanted = None if whole else names
+            ra = derive(concrete, self.a, letter=self.letters[0], parameters=wanted)
+            rb = derive(concrete, self.b, letter=self.letters[1], parameters=wanted)
+            self._rules[key] = (ra, rb)
+        return self._rules[key]
+
+    def _witness(
+        self,
+        concrete: Network,
+        chosen: dict[str, str],
+        point: dict[sp.Symbol, Fraction],
+        name: str,
+        pair: tuple[Any, Any],
+    ) -> Counterexample | None:
+        va, vb = pair
+        values: dict[str, Any] = {self.a.name: interval_text(va), self.b.name: interval_text(vb)}
+        if rational_valued(concrete) and self.net.parameter_count <= self.exact_limit:
+            exact = self._exact(concrete, point, name)
+            if exact is not None and exact[0] == exact[1]:
+                return None  # disjoint enclosures of equal values: never report such a witness
+            if exact is not None:
+                values = {self.a.name: exact[0], self.b.name: exact[1]}
+        return Counterexample(
+            name,
+            {s.name: v for s, v in point.items()},
+            chosen,
+            values,
+            {self.a.name: approximate(va), self.b.name: approximate(vb)},
+            self.net.describe(),
+        )
+
+    def _exact(
+        self, concrete: Network, point: dict[sp.Symbol, Fraction], name: str
+    ) -> tuple[Fraction, Fraction] | None:
+        ra, rb = self._derived(concrete, [name])
+        (p,) = ra.updates
+        try:
+            ea = run(rule_program(ra), point, "exact", [p])[p]
+            eb = run(rule_program(rb), point, "exact", [p])[p]
+        except (Undecided, ZeroDivisionError, OverflowError):
+            return None
+        return ea, eb

@@ -1,0 +1,158 @@
+"""Proof results as JSON objects: what ``symbolic-bp prove --json`` prints.
+
+The keys are a contract that scripts rely on (``../shared/design.md``): ``equivalent``,
+``conventions``, ``layers`` (per layer and parameter kind), ``parameters`` (per parameter),
+``counterexample``, ``conditions``, ``seconds``, and for the general proof ``steps`` and
+``scope``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
+
+import sympy as sp
+
+from ..algebra import size
+from ..proof.results import TIDY_PARAMETERS, GeneralProof, GeneralStep, ParameterResult, Report
+from .notation import mathml
+
+__all__ = ["report_json", "general_json", "parameter_rows", "write_report_json", "LIST_PARAMETERS"]
+
+#: networks up to this many parameters list every parameter in the JSON unless told otherwise
+LIST_PARAMETERS = 10_000
+
+
+def parameter_rows(
+    report: Report, selection: str | Sequence[str] | None = "all"
+) -> Iterator[dict[str, object]]:
+    """``{name, status, difference}`` per parameter, generated (not held): ``"all"``, the
+    ``selection`` of names, or ``None`` for every parameter of a network of at most
+    :data:`LIST_PARAMETERS` parameters and none of a larger one."""
+    count = report.network.parameter_count
+    tidy = count <= TIDY_PARAMETERS
+    if selection is None:
+        selection = "all" if count <= LIST_PARAMETERS else ()
+    if selection == "all":
+        for r in report.iter_parameters():
+            yield _parameter(r, tidy)
+        return
+    for name in selection:
+        yield _parameter(report.result(name), tidy)
+
+
+def write_report_json(
+    report: Report, stream: TextIO, selection: str | Sequence[str] | None = None, indent: int = 2
+) -> None:
+    """Write :func:`report_json` to ``stream``, the per-parameter rows streamed one per line
+    (a network of millions of parameters is never held as one text)."""
+    head = report_json(report, parameters=False)
+    listed = (
+        "all"
+        if (
+            selection == "all"
+            or (selection is None and report.network.parameter_count <= LIST_PARAMETERS)
+        )
+        else ("selected" if selection else "none")
+    )
+    head["parameters_listed"] = listed
+    mark = "\u0000parameters\u0000"
+    items = list(head.items())
+    at = next(n for n, (k, _) in enumerate(items) if k == "layers") + 1
+    items.insert(at, ("parameters", mark))
+    text = json.dumps(dict(items), indent=indent)
+    before, after = text.split(json.dumps(mark))
+    pad = " " * (2 * indent)
+    stream.write(before + "[")
+    first = True
+    for row in parameter_rows(report, selection):
+        stream.write(("" if first else ",") + "\n" + pad + json.dumps(row))
+        first = False
+    stream.write(("" if first else "\n" + " " * indent) + "]" + after + "\n")
+
+
+#: a difference larger than this (nodes of the expression tree) is not printed in full
+MAX_PRINTED_NODES = 3000
+#: a difference up to this size is tidied (collected and factored) for the JSON rows
+TIDY_NODES = 120
+
+
+def _parameter(r: ParameterResult, tidy: bool) -> dict[str, object]:
+    return {"name": r.name, "status": r.status, "difference": difference_text(r, tidy)}
+
+
+def difference_text(r: ParameterResult, tidy: bool = True) -> str | None:
+    """``Delta_B - Delta_A`` as text (tidied when asked), or a note on its size where it is
+    too large to read (and to print quickly)."""
+    if r.raw_difference is None:
+        return None
+    nodes = size(r.raw_difference)
+    if nodes > MAX_PRINTED_NODES:
+        return f"(an expression of {nodes} nodes, not shown)"
+    if not tidy:
+        return sp.sstr(r.raw_difference)
+    # factoring is the classic cost trap: only small differences are tidied for every row
+    return sp.sstr(r.difference if nodes <= TIDY_NODES else r.raw_difference)
+
+
+def report_json(report: Report, parameters: bool = True) -> dict[str, Any]:
+    """The JSON object of an instance proof (``parameters=False`` leaves the per-parameter
+    rows out, for a caller that streams them)."""
+    net = report.network
+    out: dict[str, Any] = {
+        "equivalent": report.equivalent,
+        "conventions": list(report.conventions),
+        "network": {
+            "layers": list(net.sizes),
+            "activations": [a.name for a in net.activations],
+            "loss": net.loss.name,
+            "bias": net.bias,
+        },
+        "layers": [row.to_dict() for row in report.layers],
+    }
+    if parameters:
+        out["parameters"] = list(parameter_rows(report))
+    out.update(
+        {
+            "counterexample": None
+            if report.counterexample is None
+            else report.counterexample.to_dict(),
+            "conditions": list(report.conditions),
+            "relations": [str(r) for r in report.relations],
+            "notes": list(report.notes),
+            "seconds": round(report.seconds, 3),
+        }
+    )
+    return out
+
+
+def _step(step: GeneralStep) -> dict[str, object]:
+    return {
+        "name": step.name,
+        "equation": step.equation,
+        "latex": step.latex,
+        "mathml": mathml(step.latex, "inline"),
+        "ranges": step.ranges,
+        "verdict": step.verdict,
+        "residual": None if step.verdict == "equal" else sp.sstr(step.residual),
+        "note": step.note,
+    }
+
+
+def general_json(proof: GeneralProof) -> dict[str, Any]:
+    """The JSON object of ``symbolic-bp prove --general --json``."""
+    return {
+        "equivalent": proof.equivalent,
+        "conventions": list(proof.conventions),
+        "general": True,
+        "scope": proof.scope,
+        "parameters": [{k: v for k, v in row.items() if k != "key"} for row in proof.parameters],
+        "counterexample": None
+        if proof.counterexample is None
+        else {**proof.counterexample.to_dict(), "network": proof.instance_network},
+        "conditions": list(proof.conditions),
+        "steps": [_step(s) for s in proof.steps],
+        "notes": list(proof.notes),
+        "seconds": round(proof.seconds, 3),
+    }

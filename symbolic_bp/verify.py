@@ -1,0 +1,250 @@
+r"""Abstraction verified, never assumed: layer rules checked against the per-neuron rules.
+
+A fast path proves one identity per layer for a symbolic neuron (and in the general proof a
+symbolic layer and depth). That says something about a recipe only if the recipe's rules *are*
+the instances of those symbolic expressions. Here each symbolic rule is instantiated (neuron
+indices, widths, layers, depth set to numbers; sums written out; indexed atoms and layer
+functions mapped to the concrete network's symbols and activations) and compared exactly with
+:func:`~symbolic_bp.derive.derive` on small concrete networks: every layer, every neuron,
+every weight and bias, several widths. A recipe that treats one neuron, one layer or one width
+differently, or whose code does something else on a symbolic network than on a concrete one,
+fails here, and the fast path is not used. Uniformity is decided by this check, never by a
+declaration.
+
+The rules must also be *covariant*: a neuron index may occur only as an index of a network
+quantity, never as a value (``j * d[l, j]``), so that relabelling neurons maps the rule of one
+neuron onto another's.
+
+>>> from symbolic_bp.model.network import Network
+>>> from symbolic_bp.derive import layer_rules
+>>> net = Network.build([784, 128, 10], "sigmoid")
+>>> [n.sizes for n in check_networks(net)]
+[(4, 3, 2), (5, 4, 3)]
+>>> verify_layer_rules(layer_rules(net, "delta"), check_networks(net))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sympy as sp
+
+from .algebra import is_zero
+from .derive import LayerRules, UpdateRules, derive, signal_symbol
+from .errors import AbstractionError, InputError
+from .model.indexed import DEPTH, LAYER, IndexedNetwork
+from .model.network import Network
+from .model.symbolic import LayerF, LayerFprime, LayerG
+
+__all__ = ["NotRepresented", "check_networks", "verify_layer_rules", "verify_general_rules"]
+
+
+class NotRepresented(AbstractionError):
+    """The symbolic rules do not reproduce the recipe's per-neuron rules."""
+
+
+def check_networks(net: Network, small: int = 60) -> list[Network]:
+    """Small networks with ``net``'s depth, activations, loss and biases whose widths keep the
+    pattern of ``net``'s (equal widths stay equal, the order is kept, a width of 1 stays 1),
+    two of them (every layer at least 2 and at least 3 wide otherwise); ``net`` itself comes
+    first when it has at most ``small`` parameters."""
+    distinct = sorted({n for n in net.sizes if n > 1})
+    out = [net] if net.parameter_count <= small else []
+    for start in (2, 3):
+        sizes = tuple(1 if n == 1 else start + distinct.index(n) for n in net.sizes)
+        if sizes != net.sizes or not out:
+            out.append(Network(sizes, net.activations, net.loss, net.bias))
+    return out
+
+
+def verify_layer_rules(rules: LayerRules, networks: Sequence[Network]) -> None:
+    """Raise :class:`NotRepresented` unless the layer rules reproduce ``derive`` on every one
+    of ``networks`` (same depth), neuron by neuron."""
+    _covariant(rules)
+    for cnet in networks:
+        concrete = _concrete_rules(rules, cnet)
+        for l in rules.layers:
+            _compare_layer(rules, concrete, cnet, int(l), {})
+
+
+def verify_general_rules(rules: LayerRules, networks: Iterable[Network]) -> dict[Any, str]:
+    """The layers of the general rules (``L`` and ``l``) that do not reproduce ``derive`` on
+    each of ``networks``, instantiated at its depth and every layer ``l = 1..L-1``: ``{layer:
+    reason}`` (empty when all agree). A recipe ``derive`` refuses on a network fails every
+    layer."""
+    failures: dict[Any, str] = {}
+    for key in rules.layers:
+        try:
+            _covariant(rules, (key,))
+        except NotRepresented as exc:
+            failures[key] = str(exc)
+    for cnet in networks:
+        try:
+            concrete = _concrete_rules(rules, cnet)
+        except NotRepresented as exc:
+            return {key: str(exc) for key in rules.layers}
+        depth = cnet.depth
+        checks = [(DEPTH, depth, {DEPTH: depth})]
+        checks += [(LAYER, l, {DEPTH: depth, LAYER: l}) for l in range(1, depth)]
+        for key, l, values in checks:
+            if key in rules.layers and key not in failures:
+                try:
+                    _compare_layer(rules, concrete, cnet, l, values, key=key)
+                except NotRepresented as exc:
+                    failures[key] = str(exc)
+    return failures
+
+
+def _concrete_rules(rules: LayerRules, cnet: Network) -> UpdateRules:
+    try:
+        return derive(cnet, rules.convention, letter=str(rules.signal.label))
+    except InputError as exc:
+        raise NotRepresented(
+            f"convention {rules.convention.name!r} is not defined on the "
+            f"{'-'.join(map(str, cnet.sizes))} network ({exc})"
+        ) from None
+
+
+def _compare_layer(
+    rules: LayerRules,
+    concrete: UpdateRules,
+    cnet: Network,
+    l: int,
+    layers: dict[sp.Symbol, int],
+    key: Any = None,
+) -> None:
+    inet = rules.indexed
+    key = l if key is None else key
+    j_sym, i_sym = _indices(inet, key)
+    for j in cnet.neurons(l):
+        got = _instantiate(rules, cnet, rules.signals[key], {**layers, j_sym: j})
+        _same(got, concrete.signal_exprs[l][j - 1], rules, f"the signal of neuron {j} of layer {l}")
+        for i in cnet.neurons(l - 1):
+            got = _instantiate(
+                rules, cnet, rules.weight_updates[key], {**layers, j_sym: j, i_sym: i}
+            )
+            _same(got, concrete.updates[cnet.w(l, j, i)], rules, f"the update of w{l}_{j}_{i}")
+        bias = rules.bias_updates[key]
+        if bias is not None:
+            got = _instantiate(rules, cnet, bias, {**layers, j_sym: j})
+            _same(got, concrete.updates[cnet.b(l, j)], rules, f"the update of b{l}_{j}")
+
+
+def _indices(inet: IndexedNetwork, key: Any) -> tuple[sp.Symbol, sp.Symbol]:
+    return inet.index(key), inet.index(key - 1)
+
+
+def _same(got: sp.Expr, want: sp.Expr, rules: LayerRules, where: str) -> None:
+    if got == want or is_zero(got - want):
+        return
+    raise NotRepresented(
+        f"convention {rules.convention.name!r}: its rule for one symbolic neuron does not give "
+        f"{where} (per neuron: {sp.sstr(want)}; from the layer rule: {sp.sstr(got)})"
+    )
+
+
+def _instantiate(
+    rules: LayerRules, cnet: Network, expr: sp.Expr, values: dict[sp.Symbol, int]
+) -> sp.Expr:
+    """``expr`` at the given layer, depth and neuron indices on ``cnet``, in its symbols."""
+    inet = rules.indexed
+    layer_values = {s: v for s, v in values.items() if s in (DEPTH, LAYER)}
+    expr = expr.xreplace(layer_values) if layer_values else expr
+    widths = {inet.n[a]: n for a, n in enumerate(cnet.sizes)}
+    expr = expr.xreplace(widths).xreplace(
+        {s: v for s, v in values.items() if s not in layer_values}
+    )
+    if expr.has(sp.Sum):
+        expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.doit())
+    if expr.has(sp.Sum, sp.KroneckerDelta):
+        expr = expr.doit()
+    return _concrete_atoms(rules, cnet, expr)
+
+
+def _concrete_atoms(rules: LayerRules, cnet: Network, expr: sp.Expr) -> sp.Expr:
+    inet, letter = rules.indexed, str(rules.signal.label)
+    mapping: dict[sp.Basic, sp.Basic] = {}
+    for leaf in expr.atoms(sp.Indexed):
+        idx = leaf.indices
+        if not all(i.is_Integer for i in idx):
+            raise NotRepresented(f"the layer rule keeps a symbolic index in {leaf}")
+        mapping[leaf] = _atom(inet, cnet, leaf.base, [int(i) for i in idx], letter, rules)
+    expr = expr.xreplace(mapping)
+    return _concrete_functions(cnet, expr)
+
+
+def _atom(
+    inet: IndexedNetwork,
+    cnet: Network,
+    base: sp.IndexedBase,
+    idx: list[int],
+    letter: str,
+    rules: LayerRules,
+) -> sp.Expr:
+    sizes = cnet.sizes
+    try:
+        if base == rules.signal:
+            l, j = idx
+            if not (1 <= l <= cnet.depth and 1 <= j <= sizes[l]):
+                raise IndexError
+            return signal_symbol(letter, l, j)
+        name = str(base.label)
+        if name == "w" and 1 <= idx[0] <= cnet.depth:
+            l, j, i = idx
+            if 1 <= j <= sizes[l] and 1 <= i <= sizes[l - 1]:
+                return cnet.w(l, j, i)
+        elif name in ("b", "e") and len(idx) == 2 and 0 <= idx[0] <= cnet.depth:
+            l, j = idx
+            if 1 <= j <= sizes[l]:
+                return cnet.x(j) if (name == "e" and l == 0) else getattr(cnet, name)(l, j)
+        elif name in ("x", "t") and len(idx) == 1:
+            width = sizes[0] if name == "x" else sizes[-1]
+            if 1 <= idx[0] <= width:
+                return getattr(cnet, name)(idx[0])
+    except (IndexError, ValueError):
+        pass
+    raise NotRepresented(
+        f"the layer rule reads {base}{idx}, which the {'-'.join(map(str, sizes))} network "
+        "does not have"
+    )
+
+
+def _concrete_functions(cnet: Network, expr: sp.Expr) -> sp.Expr:
+    """Layer functions ``f_a``, ``f_a'``, ``g_a`` of the general rules as the activations of
+    ``cnet`` (``f_0(x_i)`` is the input ``x_i`` itself)."""
+    if not expr.has(LayerF, LayerFprime, LayerG):
+        return expr
+
+    def act(a: sp.Expr) -> Any:
+        if not (a.is_Integer and 1 <= int(a) <= cnet.depth):
+            raise NotRepresented(f"the general rule reads the activation of layer {a}")
+        return cnet.activations[int(a) - 1]
+
+    def mapped(e: sp.Basic) -> sp.Expr:
+        layer, arg = e.args
+        if isinstance(e, LayerF):
+            return arg if layer == 0 else act(layer)(arg)
+        if isinstance(e, LayerFprime):
+            return act(layer).derivative(arg)
+        try:
+            return act(layer).derivative_from_output(arg)
+        except InputError as exc:
+            raise NotRepresented(str(exc)) from None
+
+    return expr.replace(lambda e: isinstance(e, LayerF | LayerFprime | LayerG), mapped)
+
+
+def _covariant(rules: LayerRules, keys: Iterable[Any] | None = None) -> None:
+    """A neuron index may occur only inside a network quantity's indices (and sum limits)."""
+    inet = rules.indexed
+    for key in rules.layers if keys is None else keys:
+        indices = set(_indices(inet, key))
+        exprs = [rules.signals[key], rules.weight_updates[key], rules.bias_updates[key]]
+        for expr in (e for e in exprs if e is not None):
+            bare = expr.replace(lambda x: isinstance(x, sp.Indexed), lambda x: sp.S.One)
+            if bare.free_symbols & indices:
+                raise NotRepresented(
+                    f"convention {rules.convention.name!r} uses a neuron index as a value in "
+                    f"{sp.sstr(expr)}"
+                )
