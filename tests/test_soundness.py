@@ -975,3 +975,48 @@ def test_timeout_is_a_wall_clock_limit(recipe, tmp_path):
     if proc.returncode in (0, 1, 3):
         data = json.loads(proc.stdout)
         assert len(data["parameters"]) == sbp.Network.build([12, 12, 12, 12, 3]).parameter_count
+
+
+def test_general_honours_loss_option(tmp_path):
+    """`--general --loss sse`: the recipe with the sse output signal hard-coded equals the
+    gradient for every network under sse, so a verdict "different" (exit 1) means the option was
+    ignored (issue 11: --general must honour --loss or refuse it)."""
+    args = [
+        "prove",
+        "--general",
+        "--loss",
+        "sse",
+        "--conventions",
+        f"{H.SseFactorOutput.name},gradient",
+        "--json",
+    ]
+    proc, _ = run_cli(args, wrapper="SseFactorOutput", tmp_path=tmp_path)
+    assert_clean(proc, " ".join(args))
+    assert proc.returncode in (0, 2, 3), (
+        f"{' '.join(args)}: exit {proc.returncode} (different), but under sse the two are equal "
+        f"on every network: --loss was ignored\n{proc.stdout[:600]}"
+    )
+
+
+@pytest.mark.parametrize("option", [["--layers", "2,2,1"], ["--bias"]])
+def test_general_refuses_or_honours_network_options(option, tmp_path):
+    """`--general --layers ...` cannot be honoured by a proof for every network: it must be
+    refused (exit 2, one line), not silently ignored. `--bias` must be honoured (the scope says
+    with biases) or refused; a bias-only difference must then show."""
+    if option == ["--bias"]:
+        # ForgotBias differs from the gradient exactly on the biases
+        args = ["prove", "--general", "--bias", "--conventions", "adv_forgot_bias,gradient"]
+        proc, _ = run_cli([*args, "--json"], wrapper="ForgotBias", tmp_path=tmp_path)
+        assert_clean(proc, " ".join(args))
+        assert proc.returncode in (1, 2, 3), (
+            f"{' '.join(args)}: exit {proc.returncode}: equal with biases, but the bias updates "
+            f"differ on every network with biases\n{proc.stdout[:600]}"
+        )
+        return
+    args = ["prove", "--general", *option, "--conventions", "delta,gradient"]
+    proc, _ = run_cli(args, tmp_path=tmp_path)
+    assert_clean(proc, " ".join(args))
+    assert proc.returncode == 2, (
+        f"{' '.join(args)}: exit {proc.returncode}: the option is silently ignored\n"
+        f"{proc.stdout[:400]}"
+    )
