@@ -18,6 +18,7 @@ number given.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,7 +71,8 @@ def learning_rate(network: Network, lr: object) -> sp.Expr:
         return network.eta
     if isinstance(lr, sp.Symbol):
         return lr
-    value = as_expr(lr) if not isinstance(lr, (bool, np.bool_)) else None
+    finite = not isinstance(lr, (float, np.floating)) or math.isfinite(lr)
+    value = as_expr(lr) if finite and not isinstance(lr, (bool, np.bool_)) else None
     if value is None or not value.is_number or not value.is_finite or not value.is_real:
         raise InputError(f"learning rate {lr!r} is not a finite real number, e.g. 0.5")
     return value

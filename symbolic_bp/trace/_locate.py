@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["is_user_file", "user_frame", "where", "display_path"]
+__all__ = ["is_user_file", "real_path", "user_frame", "where", "display_path"]
 
 
 def _system_roots() -> tuple[str, ...]:
@@ -31,7 +31,14 @@ def _system_roots() -> tuple[str, ...]:
 _ROOTS = _system_roots()
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
+def real_path(filename: str) -> str:
+    """``os.path.realpath``, remembered (it asks the file system for every path component, and
+    is asked about every loaded module in every run)."""
+    return os.path.realpath(filename)
+
+
+@lru_cache(maxsize=8192)
 def is_user_file(filename: str) -> bool:
     """Whether code in ``filename`` is the user's (not Python's, a library's or ours).
 
@@ -40,7 +47,7 @@ def is_user_file(filename: str) -> bool:
     """
     if filename.startswith("<"):
         return not filename.startswith("<frozen")
-    real = os.path.realpath(filename)
+    real = real_path(filename)
     return not any(real == root or real.startswith(root + os.sep) for root in _ROOTS)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import TraceError
-from ._locate import display_path, is_user_file, where
+from ._locate import display_path, is_user_file, real_path, where
 
 __all__ = ["Program", "load_program"]
 
@@ -120,13 +120,13 @@ def check_signature(program: Program, fn: object) -> Callable:
 
 def _take_local_modules(directory: str) -> dict[str, types.ModuleType]:
     """Remove and return the modules loaded from files of the user's ``directory``."""
-    prefix = os.path.realpath(directory) + os.sep
+    prefix = real_path(directory) + os.sep
     local = {}
     for name, module in list(sys.modules.items()):
         filename = getattr(module, "__file__", None)
         if (
             isinstance(filename, str)
-            and os.path.realpath(filename).startswith(prefix)
+            and real_path(filename).startswith(prefix)
             and is_user_file(filename)
         ):
             local[name] = sys.modules.pop(name)
@@ -143,8 +143,9 @@ def _compile(path: Path, shown: str) -> types.CodeType:
     except SyntaxError as exc:
         line = exc.lineno
         raise TraceError(
-            f"{shown}:{line}: syntax error: {exc.msg}; fix the file so that Python can run it",
-            shown,
+            f"{where(str(path), line)}: syntax error: {exc.msg}; fix the file so that Python "
+            "can run it",
+            str(path),
             line,
         ) from None
     except ValueError as exc:  # null bytes
@@ -161,8 +162,8 @@ def load_program(source: str | os.PathLike[str] | Callable, function: str = "ste
         return Program(path, name, callable=source)
     if not isinstance(source, (str, os.PathLike)):
         raise TraceError(f"{source!r} is neither a path nor a function")
-    shown = os.fspath(source)
-    path = Path(shown)
+    path = Path(os.fspath(source))
+    shown = display_path(str(path))
     if not path.exists():
         raise TraceError(
             f"{shown}: no such file; give the path of a Python file that defines {SIGNATURE}",

@@ -36,6 +36,7 @@ from ._patches import Patches
 
 __all__ = ["install_salted_randomness", "RandomCalls", "mixed"]
 
+_RANDOM, _RANDOM_STATE, _GENERATOR = random.Random, np.random.RandomState, np.random.Generator
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _GENERATOR_TYPES = (
     random.Random,
@@ -106,11 +107,12 @@ def install_salted_randomness(patches: Patches, salt: int, created: list | None 
 
 
 def _fingerprint(generator: object) -> object:
-    if isinstance(generator, random.Random):
+    # the classes as imported: while a run is salted, np.random.RandomState is a subclass
+    if isinstance(generator, _RANDOM):
         return generator.getstate()
-    if isinstance(generator, np.random.Generator):
+    if isinstance(generator, _GENERATOR):
         generator = generator.bit_generator
-    elif isinstance(generator, np.random.RandomState):
+    elif isinstance(generator, _RANDOM_STATE):
         return repr(generator.get_state(legacy=False))
     return repr(getattr(generator, "state", None))
 
@@ -127,7 +129,7 @@ class RandomCalls:
         self.first: tuple[str, int] | None = None
         self.created: list = []
         self._watched: list = []
-        self._seen: list = []
+        self._seen: dict[int, object] = {}
         self._last: dict[int, int] = {}
 
     def watching(self, namespaces: list[dict]) -> RandomCalls:
@@ -135,8 +137,9 @@ class RandomCalls:
         self._watched = [random, np.random.mtrand._rand, *self.created, *found]
         return self
 
-    def _states(self) -> list:
-        return [random.getstate() if g is random else _fingerprint(g) for g in self._watched]
+    def _states(self) -> dict[int, object]:
+        watched = [*self._watched, *self.created]  # created: kept alive, so ids stay theirs
+        return {id(g): random.getstate() if g is random else _fingerprint(g) for g in watched}
 
     def __enter__(self) -> RandomCalls:
         self._seen = self._states()
@@ -148,9 +151,10 @@ class RandomCalls:
         sys.settrace(self._previous)
 
     def _changed(self) -> bool:
-        states = self._states()
-        changed, self._seen = states != self._seen, states
-        return changed
+        """Whether a generator seen before has a new state (a new generator is only noted)."""
+        states, seen = self._states(), self._seen
+        self._seen = states
+        return any(key in seen and seen[key] != value for key, value in states.items())
 
     def _note(self, frame: FrameType, line: int) -> None:
         if self.first is None and self._changed():

@@ -100,15 +100,37 @@ def as_expr(value: object) -> sp.Expr | None:
     return exact_number(value)
 
 
+def _quick(fn: type[sp.Function], odd: bool) -> Callable[[sp.Expr], sp.Expr]:
+    """``fn`` without SymPy's automatic evaluation for an argument with symbols in it.
+
+    That evaluation asks the assumptions system about the argument (is it zero, negative,
+    a multiple of i*pi?), which costs as much as the rest of tracing together on a deep
+    network, and finds nothing in the real-valued expressions of a network. The one rewrite
+    it makes there, ``tanh(-u) -> -tanh(u)`` for an odd function, is kept, so the results are
+    the expressions SymPy itself would build."""
+
+    def quick(arg: sp.Expr) -> sp.Expr:
+        if arg.is_number:
+            return fn(arg)
+        if odd and arg.could_extract_minus_sign():
+            return -fn(-arg, evaluate=False)
+        return fn(arg, evaluate=False)
+
+    return quick
+
+
+_exp = _quick(sp.exp, odd=False)
+
+
 def sigmoid(z: sp.Expr) -> sp.Expr:
     """``1/(1 + exp(-z))``, the form that code written out by hand gives as well."""
-    return 1 / (1 + sp.exp(-z))
+    return 1 / (1 + _exp(-z))
 
 
 #: elementary functions by the name of the NumPy ufunc (and of the method its object loop calls)
 FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "exp": sp.exp,
-    "expm1": lambda e: sp.exp(e) - 1,
+    "exp": _exp,
+    "expm1": lambda e: _exp(e) - 1,
     "exp2": lambda e: 2**e,
     "log": sp.log,
     "log1p": lambda e: sp.log(1 + e),
@@ -123,7 +145,7 @@ FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "arctan": sp.atan,
     "sinh": sp.sinh,
     "cosh": sp.cosh,
-    "tanh": sp.tanh,
+    "tanh": _quick(sp.tanh, odd=True),
     "arcsinh": sp.asinh,
     "arccosh": sp.acosh,
     "arctanh": sp.atanh,
