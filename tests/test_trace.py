@@ -580,3 +580,20 @@ def test_creation_shims_make_symbolic_arrays_for_float_dtypes_only():
 def test_public_names():
     for name in symbolic_bp.trace.__all__:
         assert getattr(symbolic_bp.trace, name) is not None
+
+
+def test_star_imports_see_the_shims_and_everything_else(tmp_path):
+    path = write(
+        tmp_path,
+        """\
+        from math import *
+        from numpy import *
+
+        def step(params, x, t, lr):
+            z = zeros(2)
+            z[0] = exp(x[0]) * pi
+            return {'W1': params['W1'] + dot(ones((2, 1)), z.reshape(1, 2)) * floor(2.5)}
+        """,
+    )
+    trace = trace_step(path, NET)
+    assert trace.updates["w1_2_1"] == 2 * sp.pi * sp.exp(sp.Symbol("x_1", real=True))

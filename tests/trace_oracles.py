@@ -285,7 +285,7 @@ def exactly_equal(a: sp.Expr, b: sp.Expr, point: dict | None = None) -> bool:
     return ev(a) == ev(b)
 
 
-#: above this many exp/tanh atoms exact comparison gets slow (15 s at 8, minutes at 20): use 60 digits
+#: above this many exp/tanh atoms exact comparison is slow (15 s at 8, minutes at 20): 60 digits
 MAX_EXACT_ATOMS = 6
 
 

@@ -165,6 +165,9 @@ class ModuleProxy(types.ModuleType):
         super().__init__(module.__name__, module.__doc__)
         self.__dict__.update(shims)
         self.__dict__["__wrapped__"] = module
+        # ``from math import *`` reads __all__ or, without one, the module's own dict
+        public = getattr(module, "__all__", None)
+        self.__dict__["__all__"] = list(public or (n for n in dir(module) if n[0] != "_"))
         for name in ("__file__", "__path__", "__spec__", "__package__", "__loader__"):
             if hasattr(module, name):
                 self.__dict__[name] = getattr(module, name)
