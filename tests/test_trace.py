@@ -28,7 +28,7 @@ import sympy as sp
 
 import symbolic_bp.trace
 from symbolic_bp.errors import InputError
-from symbolic_bp.network import Network
+from symbolic_bp.model.network import Network
 from symbolic_bp.trace import Symbolic, Trace, TraceError, TraceTimeout, step_arguments, trace_step
 
 from .trace_oracles import (
@@ -497,7 +497,7 @@ def test_tracing_is_deterministic():
 
 @pytest.mark.slow
 def test_tracing_is_deterministic_across_processes():
-    script = ("import sys; from symbolic_bp.network import Network; "
+    script = ("import sys; from symbolic_bp.model.network import Network; "
               "from symbolic_bp.trace import trace_step; "
               f"t = trace_step({str(MICROGRAD.path)!r}, Network.build([2, 3, 1], bias=True)); "
               "print(repr(t.updates))")  # fmt: skip
@@ -512,7 +512,8 @@ def test_tracing_is_deterministic_across_processes():
 @pytest.mark.slow
 def test_the_tracer_works_without_scipy():
     script = ("import sys; sys.modules['scipy'] = None\n"
-              "from symbolic_bp.network import Network\nfrom symbolic_bp.trace import trace_step\n"
+              "from symbolic_bp.model.network import Network\n"
+              "from symbolic_bp.trace import trace_step\n"
               f"t = trace_step({str(LAYERS.path)!r}, Network.build([2, 3, 2], bias=True))\n"
               "print(len(t.updates))\n")  # fmt: skip
     done = subprocess.run(

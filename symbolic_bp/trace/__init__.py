@@ -5,7 +5,7 @@ The user's file defines ``step(params, x, t, lr)``, a few lines that call their 
 parameter's update, ``new - old``, as a SymPy expression.
 
 >>> import numpy as np
->>> from symbolic_bp.network import Network
+>>> from symbolic_bp.model.network import Network
 >>> def step(params, x, t, lr):
 ...     y = 1 / (1 + np.exp(-(params["W1"] @ x)))
 ...     return {"W1": params["W1"] + lr * np.outer((t - y) * y * (1 - y), x)}

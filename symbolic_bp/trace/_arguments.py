@@ -8,7 +8,7 @@ the inputs ``x_i`` and targets ``t_j``; with a batch of ``N`` samples they have 
 is a :class:`~._value.Symbolic` wrapping a real SymPy symbol; ``lr`` is ``eta`` or the exact
 number given.
 
->>> from symbolic_bp.network import Network
+>>> from symbolic_bp.model.network import Network
 >>> params, x, t, lr = step_arguments(Network.build([2, 1], bias=True))
 >>> sorted(params), params["W1"]
 (['W1', 'b1'], array([[Symbolic(w1_1_1), Symbolic(w1_1_2)]], dtype=object))
@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InputError
-from ..network import Network
+from ..model.network import Network
 from ._errors import TraceError
 from ._locate import where
 from ._value import Symbolic, as_expr

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..network import Network
+from ..model.network import Network
 from ._arguments import read_parameters, step_arguments
 from ._errors import TimeUp, TraceError, TraceTimeout, Untraceable
 from ._locate import user_frame, where

@@ -7,7 +7,7 @@ are the result, ``new - old`` for every parameter, as SymPy expressions in the i
 parameters and ``eta``, with the forward pass written out (no intermediate atoms).
 
 >>> import numpy as np
->>> from symbolic_bp.network import Network
+>>> from symbolic_bp.model.network import Network
 >>> def step(params, x, t, lr):
 ...     y = params["W1"] @ x
 ...     params["W1"] += lr * np.outer(t - y, x)
@@ -30,7 +30,7 @@ from typing import Any
 import sympy as sp
 
 from ..errors import InputError
-from ..network import Network
+from ..model.network import Network
 from ._arguments import learning_rate, sample_symbols
 from ._errors import TimeUp, TraceError, TraceTimeout
 from ._limits import time_limit as limited
@@ -164,7 +164,7 @@ def trace_step(
     - ``source``: the path of a Python file that defines the function (executed like an
       import: ``__name__`` is the file's stem, so a ``__main__`` block does not run), or the
       function itself;
-    - ``network``: a :class:`~symbolic_bp.network.Network` (its sizes and ``bias``; its
+    - ``network``: a :class:`~symbolic_bp.model.network.Network` (its sizes and ``bias``; its
       activations and loss are not used: the code has its own);
     - ``function``: the name of the function in the file;
     - ``batch``: ``None`` for one sample (``x`` of shape ``(n_0,)``) or the number of samples
