@@ -37,7 +37,13 @@ from .model.indexed import DEPTH, LAYER, IndexedNetwork
 from .model.network import Network
 from .model.symbolic import LayerF, LayerFprime, LayerG
 
-__all__ = ["NotRepresented", "check_networks", "verify_layer_rules", "verify_general_rules"]
+__all__ = [
+    "NotRepresented",
+    "check_networks",
+    "check_stateless",
+    "verify_layer_rules",
+    "verify_general_rules",
+]
 
 
 class NotRepresented(AbstractionError):
@@ -56,6 +62,25 @@ def check_networks(net: Network, small: int = 60) -> list[Network]:
         if sizes != net.sizes or not out:
             out.append(Network(sizes, net.activations, net.loss, net.bias))
     return out
+
+
+def check_stateless(conv: Any, net: Network) -> None:
+    """Refuse a recipe whose rules change from one derivation to the next (it keeps state
+    between calls, so it defines no rule to prove): two derivations on a small network with
+    ``net``'s depth, activations, loss and biases must give the same expressions.
+
+    **Raises:** :class:`~symbolic_bp.errors.InputError`.
+    """
+    small = check_networks(net, small=0)[0]
+    try:
+        first, second = derive(small, conv), derive(small, conv)
+    except InputError:
+        return  # not defined on that network: derive on the real one will say so
+    if first.signal_exprs != second.signal_exprs or first.updates != second.updates:
+        raise InputError(
+            f"convention {conv.name!r} gives different rules each time it is derived (it keeps "
+            "state between calls); a recipe must compute its rules from its arguments alone"
+        )
 
 
 def verify_layer_rules(rules: LayerRules, networks: Sequence[Network]) -> None:
@@ -156,10 +181,25 @@ def _instantiate(
         {s: v for s, v in values.items() if s not in layer_values}
     )
     if expr.has(sp.Sum):
-        expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.doit())
+        expr = _write_out_sums(expr)
     if expr.has(sp.Sum, sp.KroneckerDelta):
         expr = expr.doit()
     return _concrete_atoms(rules, cnet, expr)
+
+
+def _write_out_sums(expr: sp.Expr) -> sp.Expr:
+    """Every ``Sum`` with whole-number limits written out term by term, innermost first (what
+    ``Sum.doit`` does, without its search for closed forms)."""
+
+    def write(s: sp.Sum) -> sp.Expr:
+        body = _write_out_sums(s.function)
+        for k, lo, hi in reversed(s.limits):
+            if not (lo.is_Integer and hi.is_Integer):
+                return sp.Sum(body, *s.limits)
+            body = sp.Add(*(body.xreplace({k: sp.Integer(v)}) for v in range(int(lo), int(hi) + 1)))
+        return body
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), write)
 
 
 def _concrete_atoms(rules: LayerRules, cnet: Network, expr: sp.Expr) -> sp.Expr:

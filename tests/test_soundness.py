@@ -191,6 +191,17 @@ def fresh(recipe: H.Recipe) -> sbp.Convention:
     return H.register(recipe)
 
 
+def refused(recipe: H.Recipe) -> bool:
+    """Whether registering the recipe is refused with a one-line error (a clashing signal
+    letter may be refused at registration: then there is nothing to prove)."""
+    try:
+        fresh(recipe)
+    except sbp.SymbolicBPError as exc:
+        assert one_line(str(exc)), exc
+        return True
+    return False
+
+
 def oracle_for(recipe: H.Recipe, partner: str, net: sbp.Network):
     """The oracle's verdicts and the two definitions (recipe first)."""
     if recipe.name not in sbp.CONVENTIONS:
@@ -413,6 +424,8 @@ def test_clashing_signal_letter_is_refused_or_harmless(rid, net_id):
 def test_prove_is_sound(rid, partner, net_id):
     recipe = H.BY_ID[rid]
     net = build(net_id)
+    if refused(recipe):
+        return
     verdicts, da, db = oracle_for(recipe, partner, net)
     problems: list[str] = []
     for order in ("recipe first", "partner first"):
@@ -452,6 +465,8 @@ def test_prove_is_sound(rid, partner, net_id):
 def test_cli_prove_is_sound(rid, partner, net_id, capsys):
     recipe = H.BY_ID[rid]
     net = build(net_id)
+    if refused(recipe):
+        return
     verdicts, da, db = oracle_for(recipe, partner, net)
     fresh(recipe)
     argv = [
@@ -634,6 +649,8 @@ def check_general(
 @pytest.mark.parametrize(("rid", "partner"), list(_general_cases()))
 def test_prove_general_is_sound(rid, partner, request):
     recipe = H.BY_ID[rid]
+    if refused(recipe):
+        return
     slow = request.node.get_closest_marker("slow") is not None
     instances = GENERAL_INSTANCES_SLOW if slow else GENERAL_INSTANCES_DEFAULT
     problems: list[str] = []

@@ -34,11 +34,10 @@ __all__ = [
     "by_neuron",
 ]
 
-#: letters of the network's own symbols and indices: a signal named with one would be the
-#: same SymPy symbol as a net input (``e2_1``), a weight array, an index or a width
-RESERVED_LETTERS = frozenset(
-    {"b", "e", "f", "g", "i", "j", "k", "l", "L", "m", "n", "p", "q", "t", "w", "x", "y"}
-)
+#: letters of the network's own quantities: a signal named with one would be the same SymPy
+#: symbol as a net input (``e2_1``) or bias, the same indexed base as the weights, inputs or
+#: targets of an indexed network, or print like the widths ``n`` or the outputs ``y``
+RESERVED_LETTERS = frozenset({"b", "e", "n", "t", "w", "x", "y"})
 _LETTER = re.compile(r"^[A-Za-z]{1,3}'?$")
 
 

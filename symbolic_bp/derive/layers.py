@@ -23,7 +23,7 @@ from typing import Any
 import sympy as sp
 
 from ..conventions import Convention, check_letter, get_convention
-from ..errors import AbstractionError, InputError
+from ..errors import AbstractionError, SymbolicBPError
 from ..model.guards import Layer, LayerSignals, Upstream
 from ..model.indexed import DEPTH, LAYER, IndexedNetwork
 from ..model.network import Network
@@ -121,9 +121,9 @@ def _indexed_layer(rules: LayerRules, a: Any) -> None:
     try:
         got = list(conv.layer_signals(inet, arg, upstream))
         updates = conv.layer_updates(inet, arg, LayerSignals(lambda k: base[a, k]))
-    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
+    except SymbolicBPError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the recipe's code raises here
         raise AbstractionError(
             f"convention {conv.name!r} fails on a symbolic neuron of layer {a}: "
             f"{type(exc).__name__}: {exc}"

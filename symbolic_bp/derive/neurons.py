@@ -23,17 +23,18 @@ d1_1*eta*x_1
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from ..conventions import Convention, check_letter, get_convention, uses_parameter_hooks
-from ..errors import InputError
+from ..errors import InputError, SymbolicBPError
 from ..model.network import Network
 
-__all__ = ["UpdateRules", "derive", "loss_gradient", "signal_symbol"]
+__all__ = ["UpdateRules", "derive", "loss_gradient", "signal_symbol", "recipe_errors"]
 
 
 def signal_symbol(letter: str, l: int, j: int) -> sp.Symbol:
@@ -146,13 +147,15 @@ def derive(
         symbols[l] = [signal_symbol(letter, l, j) for j in net.neurons(l)]
         # the signals of the layer above in neuron order (a recipe reads upstream[k], k from 1)
         upstream = None if l == net.depth else list(symbols[l + 1])
-        exprs[l] = [sp.sympify(e) for e in conv.layer_signals(net, l, upstream)]
+        with recipe_errors(conv, f"the signals of layer {l}"):
+            exprs[l] = [sp.sympify(e) for e in conv.layer_signals(net, l, upstream)]
         if len(exprs[l]) != net.sizes[l]:
             raise InputError(
                 f"convention {conv.name!r} gives {len(exprs[l])} signals for layer {l} of "
                 f"{net.sizes[l]} neurons"
             )
-        updates.update(_layer_updates(net, conv, l, symbols[l], wanted))
+        with recipe_errors(conv, f"the updates of layer {l}"):
+            updates.update(_layer_updates(net, conv, l, symbols[l], wanted))
     names = net.parameters() if wanted is None else list(wanted.values())
     missing = [p.name for p in names if p not in updates]
     if missing:
@@ -163,6 +166,21 @@ def derive(
     ordered = {p: sp.sympify(updates[p]) for p in names}
     _check_symbols(net, conv, symbols, exprs, ordered)
     return UpdateRules(net, conv, symbols, exprs, ordered, letter)
+
+
+@contextlib.contextmanager
+def recipe_errors(conv: Convention, what: str) -> Iterator[None]:
+    """An exception raised by a recipe's own code, as a one-line error naming the recipe (a
+    recipe that fails on this network defines no rule to prove)."""
+    try:
+        yield
+    except SymbolicBPError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
+        text = " ".join(str(exc).split()) or "(no message)"
+        raise InputError(
+            f"convention {conv.name!r} raised {type(exc).__name__} while deriving {what}: {text}"
+        ) from None
 
 
 def _wanted(net: Network, names: Iterable[str] | None) -> dict[tuple[int, str], sp.Symbol] | None:

@@ -21,18 +21,23 @@ from .results import EQUAL, Limits
 
 __all__ = ["find_conditions", "all_equal", "condition_text"]
 
+#: up to this many parameters a sub-proof goes neuron by neuron at once (cheaper than checking
+#: the layer rules against the per-neuron ones first)
+_PER_NEURON_PARAMETERS = 200
+
 
 def all_equal(net: Network, a: Convention, b: Convention, limits: Limits, clock: Clock) -> bool:
     """Whether every parameter of ``net`` is proven equal (the verified layer identities
     first, then, on small networks or recipes the identities cannot represent, the per-neuron
     rules, stopping at the first parameter not proven equal). ``False`` means "not proven"."""
-    try:
-        if compare_layers(net, a, b).complete():
-            return True
-        if net.parameter_count > limits.layer_witness_parameters:
-            return False  # not proven; the per-neuron walk would cost what the network costs
-    except AbstractionError:
-        pass
+    if net.parameter_count > _PER_NEURON_PARAMETERS:
+        try:
+            if compare_layers(net, a, b).complete():
+                return True
+            if net.parameter_count > limits.layer_witness_parameters:
+                return False  # not proven; the per-neuron walk would cost what the net costs
+        except AbstractionError:
+            pass
     comparison = NeuronComparison()
     compare_neurons(net, a, b, limits, clock, comparison, stop_at_first=True)
     results = comparison.results

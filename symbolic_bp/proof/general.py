@@ -25,6 +25,7 @@ from ..model.indexed import LAYER as l
 from ..model.losses import LOSSES
 from ..model.network import Network
 from ..model.symbolic import LayerF, LayerFprime, LayerG
+from ..verify import check_stateless
 from .clock import Clock, TimeUp, deadline
 from .induction import CLASSES, Case, j, prove_case
 from .instance import prove
@@ -66,6 +67,9 @@ def prove_general(
     biases = [True, False] if bias is None else [bool(bias)]
     limits = limits or Limits()
     proof = GeneralProof((ca.name, cb.name), [], [], None, _scope(names, biases))
+    for conv in (ca, cb):
+        for act in ("generic", "sigmoid"):  # sigmoid: for a recipe that needs g(y)
+            check_stateless(conv, Network.build((2, 3, 2), act))
     clock = Clock(limits.timeout, limits.started, limits.reserve)
     cases: list[Case] = []
     try:

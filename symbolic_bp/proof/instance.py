@@ -37,6 +37,7 @@ from ..errors import AbstractionError, InputError
 from ..model.activations import generic
 from ..model.indexed import neuron_index
 from ..model.network import Network
+from ..verify import check_stateless
 from .clock import Clock, TimeUp, deadline
 from .conditions import find_conditions
 from .layers import LayerChain, compare_layers
@@ -128,6 +129,8 @@ class _InstanceProof:
 
     # -- the two roads --------------------------------------------------------------------
     def execute(self, method: str) -> None:
+        for conv in (self.a, self.b):
+            check_stateless(conv, self.net)
         if method == "auto":
             try:
                 self.chain = compare_layers(self.net, self.a, self.b)
