@@ -26,6 +26,7 @@ the per-neuron prover.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import sympy as sp
@@ -34,8 +35,8 @@ from ..algebra import is_zero
 from ..conventions import Convention, Gradient, get_convention
 from ..derive import derive, loss_gradient
 from ..errors import AbstractionError, InputError
-from ..model.activations import generic
 from ..model.indexed import neuron_index
+from ..model.losses import Loss
 from ..model.network import Network
 from ..verify import check_stateless
 from .clock import Clock, TimeUp, deadline
@@ -352,15 +353,28 @@ def _gradient_crosscheck(net: Network, limits: Limits) -> str:
             f"(not cross-checked against diff of the expanded loss above "
             f"{limits.gradient_crosscheck_parameters} parameters)"
         )
-    # on the generic twin: undefined f_l keep the expansion small, and the chain rule checked
-    # there holds for every activation
-    twin = net.with_activations([generic(l) for l in range(1, net.depth + 1)])
-    rules = derive(twin, "gradient")
-    oracle = loss_gradient(twin)
-    bad = [p.name for p in twin.parameters() if not is_zero(rules.expanded(p) - oracle[p], 10**4)]
+    bad = _crosscheck_failures(net.sizes, net.loss, net.loss.term_expr, net.bias)
     if bad:
         return f"gradient: WARNING: differs from sympy.diff of the loss for {', '.join(bad)}"
     return (
         "gradient: the chain rule over the graph was checked exactly against sympy.diff of the "
         f"expanded loss for all {net.parameter_count} parameters (generic activations)"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _crosscheck_failures(
+    sizes: tuple[int, ...], loss: Loss, term: sp.Expr, bias: bool
+) -> tuple[str, ...]:
+    """The parameters whose graph-based ``gradient`` update is not proven equal to ``-eta``
+    times ``sympy.diff`` of the expanded loss, on the network with generic activations
+    (undefined ``f_l`` keep the expansion small, and the chain rule checked there holds for
+    every activation). It depends on the sizes, loss and biases alone, so it is computed once
+    per process for each (the general proof's witness search meets the same small networks
+    again and again); ``term`` is in the key because losses compare by name only."""
+    twin = Network.build(sizes, "generic", loss, bias)
+    rules = derive(twin, "gradient")
+    oracle = loss_gradient(twin)
+    return tuple(
+        p.name for p in twin.parameters() if not is_zero(rules.expanded(p) - oracle[p], 10**4)
     )
