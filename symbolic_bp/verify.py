@@ -25,6 +25,7 @@ neuron onto another's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -176,8 +177,7 @@ def _instantiate(
     inet = rules.indexed
     layer_values = {s: v for s, v in values.items() if s in (DEPTH, LAYER)}
     expr = expr.xreplace(layer_values) if layer_values else expr
-    widths = {inet.n[a]: n for a, n in enumerate(cnet.sizes)}
-    expr = expr.xreplace(widths).xreplace(
+    expr = expr.xreplace(_widths(inet.n, cnet.sizes)).xreplace(
         {s: v for s, v in values.items() if s not in layer_values}
     )
     if expr.has(sp.Sum):
@@ -185,6 +185,13 @@ def _instantiate(
     if expr.has(sp.Sum, sp.KroneckerDelta):
         expr = expr.doit()
     return _concrete_atoms(rules, cnet, expr)
+
+
+@functools.lru_cache(maxsize=256)
+def _widths(n: sp.IndexedBase, sizes: tuple[int, ...]) -> dict[sp.Indexed, int]:
+    """``{n[a]: n_a}``, built once per network (building it per rule made the check
+    quadratic in the depth)."""
+    return {n[a]: size for a, size in enumerate(sizes)}
 
 
 def _write_out_sums(expr: sp.Expr) -> sp.Expr:

@@ -40,6 +40,12 @@ from .results import Counterexample
 
 __all__ = ["WitnessSearch", "substitute_generic", "random_values", "rational_valued"]
 
+#: concrete stand-ins for generic activations, simplest first: attempt 0 uses straight lines
+#: (the values of a point of small integers then stay small integers, however deep the
+#: network: a student can check them by hand, and exact arithmetic stays cheap), attempt 1 a
+#: parabola, later attempts cubics (differences that need a non-constant derivative)
+_LINES = [2 * X, 3 * X]
+_PARABOLA = X**2 + X
 _POLYS = [
     X**2 / 2 + X / 3,
     X**3 / 3 - X / 2 + sp.Rational(1, 5),
@@ -50,9 +56,17 @@ _UNIT_OUTPUT = 1 / (2 + X**2)  # values in (0, 1/2]: for a loss that needs outpu
 _TRANSCENDENTAL = (sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.atan, sp.pi, sp.E)
 
 
+def _stand_in(attempt: int, l: int) -> sp.Expr:
+    if attempt == 0:
+        return _LINES[(l + 1) % len(_LINES)]
+    if attempt == 1:
+        return _PARABOLA
+    return _POLYS[(attempt + l) % len(_POLYS)]
+
+
 def substitute_generic(net: Network, attempt: int) -> tuple[Network, dict[str, str]]:
     """Replace every generic activation by a concrete one with rational values, so that an
-    exact evaluation is possible. The choice varies with ``attempt``."""
+    exact evaluation is possible. The choice varies with ``attempt``, simplest first."""
     acts: list[Activation] = []
     chosen: dict[str, str] = {}
     for l, act in enumerate(net.activations, start=1):
@@ -64,24 +78,33 @@ def substitute_generic(net: Network, attempt: int) -> tuple[Network, dict[str, s
         elif l == net.depth and net.loss.needs_unit_interval:
             expr = _UNIT_OUTPUT
         else:
-            expr = _POLYS[(attempt + l) % len(_POLYS)]
+            expr = _stand_in(attempt, l)
         acts.append(Activation(act.name, expr, sp.diff(expr, X), None, False, str(expr), True))
         chosen[act.name] = sp.sstr(expr)
     return net.with_activations(acts), chosen
 
 
 def random_values(net: Network, attempt: int) -> dict[str, Fraction]:
-    """A deterministic point of small non-zero rationals (targets in (0, 1)), by name. Later
-    attempts lean towards positive values, so that piecewise activations (ReLU) see other
-    patterns of active and inactive neurons."""
+    """A deterministic point, by name: at attempt 0 small integers (weights and inputs in
+    {-1, 1, 2}, targets 0 or 1, ``eta = 1``) that a student can follow by hand; later, small
+    non-zero rationals (targets in (0, 1)) that lean towards positive values, so that piecewise
+    activations (ReLU) see other patterns of active and inactive neurons."""
     rng = random.Random(1009 * attempt + 17)
+    if attempt == 0:
+        point = {f"x_{i}": Fraction(rng.choice((1, 2, -1))) for i in net.neurons(0)}
+        for j in net.neurons(net.depth):
+            point[f"t_{j}"] = Fraction(rng.choice((0, 1)))
+        for name in net.parameter_names():
+            point[name] = Fraction(rng.choice((1, 1, 2, -1)))
+        point["eta"] = Fraction(1)
+        return point
     positive = (0.5, 0.5, 0.75, 0.9, 0.65, 0.8)[attempt % 6]
 
     def q() -> Fraction:
         num = rng.randint(1, 5) * (1 if rng.random() < positive else -1)
         return Fraction(num, rng.randint(2, 7))
 
-    point: dict[str, Fraction] = {}
+    point = {}
     for i in net.neurons(0):
         point[f"x_{i}"] = q()
     for j in net.neurons(net.depth):
@@ -138,6 +161,7 @@ class WitnessSearch:
         self.clock = clock or Clock(None)
         self.exact_limit = exact_limit
         self._rules: dict[tuple[Any, ...], tuple[UpdateRules, UpdateRules]] = {}
+        self._last: tuple[UpdateRules, UpdateRules]
 
     def find(self, targets: Sequence[str], attempts: int) -> dict[str, Counterexample]:
         """A certified :class:`Counterexample` for each of ``targets`` (parameter names) that
@@ -152,12 +176,13 @@ class WitnessSearch:
             concrete, chosen = substitute_generic(self.net, attempt)
             point = _symbols(concrete, random_values(self.net, attempt))
             values = self._evaluate(concrete, point, open_)
+            hits = [n for n in open_ if n in values and excludes_zero(values[n][1] - values[n][0])]
+            exact = self._exact(concrete, point, hits)
             still = []
             for name in open_:
-                pair = values.get(name)
                 witness = None
-                if pair is not None and excludes_zero(pair[1] - pair[0]):
-                    witness = self._witness(concrete, chosen, point, name, pair)
+                if name in hits:
+                    witness = self._witness(chosen, point, name, values[name], exact)
                 if witness is not None:
                     found[name] = witness
                 else:
@@ -189,24 +214,24 @@ class WitnessSearch:
             ra = derive(concrete, self.a, letter=self.letters[0], parameters=wanted)
             rb = derive(concrete, self.b, letter=self.letters[1], parameters=wanted)
             self._rules[key] = (ra, rb)
-        return self._rules[key]
+        self._last = self._rules[key]
+        return self._last
 
     def _witness(
         self,
-        concrete: Network,
         chosen: dict[str, str],
         point: dict[sp.Symbol, Fraction],
         name: str,
         pair: tuple[Any, Any],
+        exact: dict[str, tuple[Fraction, Fraction]],
     ) -> Counterexample | None:
         va, vb = pair
         values: dict[str, Any] = {self.a.name: interval_text(va), self.b.name: interval_text(vb)}
-        if rational_valued(concrete) and self.net.parameter_count <= self.exact_limit:
-            exact = self._exact(concrete, point, name)
-            if exact is not None and exact[0] == exact[1]:
+        if name in exact:
+            ea, eb = exact[name]
+            if ea == eb:
                 return None  # disjoint enclosures of equal values: never report such a witness
-            if exact is not None:
-                values = {self.a.name: exact[0], self.b.name: exact[1]}
+            values = {self.a.name: ea, self.b.name: eb}
         return Counterexample(
             name,
             {s.name: v for s, v in point.items()},
@@ -217,13 +242,20 @@ class WitnessSearch:
         )
 
     def _exact(
-        self, concrete: Network, point: dict[sp.Symbol, Fraction], name: str
-    ) -> tuple[Fraction, Fraction] | None:
-        ra, rb = self._derived(concrete, [name])
-        (p,) = ra.updates
+        self, concrete: Network, point: dict[sp.Symbol, Fraction], names: list[str]
+    ) -> dict[str, tuple[Fraction, Fraction]]:
+        """The exact values of ``names`` where every value is rational (empty otherwise, or
+        where the exact evaluation fails), from the rules the enclosures came from (they hold
+        these updates: deriving again per parameter cost more than the evaluation)."""
+        if not names or not rational_valued(concrete):
+            return {}
+        if self.net.parameter_count > self.exact_limit:
+            return {}
+        ra, rb = self._last
+        params = [q for q in ra.updates if q.name in set(names)]
         try:
-            ea = run(rule_program(ra), point, "exact", [p])[p]
-            eb = run(rule_program(rb), point, "exact", [p])[p]
+            ea = run(rule_program(ra), point, "exact", params)
+            eb = run(rule_program(rb), point, "exact", params)
         except (Undecided, ZeroDivisionError, OverflowError):
-            return None
-        return ea, eb
+            return {}
+        return {p.name: (ea[p], eb[p]) for p in params}

@@ -139,7 +139,8 @@ def _counterexample_lines(ce: Counterexample, where: str = "") -> list[str]:
         approx = approx_text(ce.approximate[name])
         if ce.exact:
             shown = number_text(value)
-            shown = shown if " ~ " in shown else f"{shown} ~ {approx}"
+            if " ~ " not in shown and "/" in shown:  # an integer needs no decimal beside it
+                shown = f"{shown} ~ {approx}"
             lines.append(f"  {name}: Delta {ce.parameter} = {shown}")
         else:
             lines.append(f"  {name}: Delta {ce.parameter} in {value} ~ {approx}")
