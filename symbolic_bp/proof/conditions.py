@@ -45,13 +45,20 @@ def all_equal(net: Network, a: Convention, b: Convention, limits: Limits, clock:
 
 
 def condition_text(net: Network, layers: Sequence[int]) -> str:
+    """The condition "these layers linear" in words (a run of three or more layers as a
+    range)."""
     acts = [net.activations[l - 1] for l in layers]
-    where = f"layer{'s' if len(layers) > 1 else ''} {', '.join(map(str, layers))}"
+    run = len(layers) >= 3 and list(layers) == list(range(layers[0], layers[-1] + 1))
+    listed = f"{layers[0]} to {layers[-1]}" if run else ", ".join(map(str, layers))
+    where = f"layer{'s' if len(layers) > 1 else ''} {listed}"
     if all(a.is_generic for a in acts):
+        if run:
+            span = f"m = {layers[0]}..{layers[-1]}"
+            return f"f_m' = 1 for {span} (the derivative of {where} identically 1)"
         return " and ".join(f"{a.name}' = 1" for a in acts) + (
             f" (the derivative of {where} identically 1)"
         )
-    names = ", ".join(a.name for a in acts)
+    names = ", ".join(dict.fromkeys(a.name for a in acts))
     return f"{where} linear: the identity (derivative identically 1) instead of {names}"
 
 
@@ -59,26 +66,81 @@ def find_conditions(
     net: Network, a: Convention, b: Convention, limits: Limits, clock: Clock
 ) -> list[str]:
     """Smallest sets of layers whose derivative identically 1 makes the rules agree (each
-    proven by the same prover on the modified network)."""
+    proven by the same prover on the modified network).
+
+    Up to ``limits.condition_layers`` layers every set is tried, smallest first. Deeper
+    networks try the top layers ``{s..L}``, largest ``s`` first; since each try is a proof
+    over the whole depth, the first ``s`` tried is a guess from the same search on a network of
+    depth 4 with the first two and the last two activations (a guess only: every reported
+    condition is proven on ``net`` itself), so that a deep network costs a few proofs, not
+    one per layer."""
     layers = list(range(1, net.depth + 1))
     if net.depth <= limits.condition_layers:
         candidates = [c for k in range(1, net.depth + 1) for c in itertools.combinations(layers, k)]
-    else:
-        candidates = [tuple(layers[s:]) for s in range(net.depth - 1, -1, -1)]
-    found: list[tuple[int, ...]] = []
-    for combo in candidates:
-        clock.check()
-        if found and len(combo) > len(found[0]):
-            break
-        acts = [act.linearized() if l in combo else act for l, act in enumerate(net.activations, 1)]
-        if all(
-            acts[l - 1] == net.activations[l - 1] and not net.activations[l - 1].is_generic
-            for l in combo
-        ):
-            continue  # already linear: no new condition
-        try:
-            if all_equal(net.with_activations(acts), a, b, limits, clock):
+        found: list[tuple[int, ...]] = []
+        for combo in candidates:
+            clock.check()
+            if found and len(combo) > len(found[0]):
+                break
+            if _holds(net, combo, a, b, limits, clock):
                 found.append(combo)
-        except InputError:
-            continue
-    return [condition_text(net, combo) for combo in found]
+        return [condition_text(net, combo) for combo in found]
+    start = _top_layers(net, a, b, limits, clock)
+    return [] if start is None else [condition_text(net, tuple(layers[start - 1 :]))]
+
+
+def _holds(
+    net: Network,
+    combo: Sequence[int],
+    a: Convention,
+    b: Convention,
+    limits: Limits,
+    clock: Clock,
+) -> bool | None:
+    """Whether the rules are proven to agree with the layers of ``combo`` linear (``None``:
+    no new condition, every layer of it is linear already)."""
+    acts = [act.linearized() if l in combo else act for l, act in enumerate(net.activations, 1)]
+    if all(
+        acts[l - 1] == net.activations[l - 1] and not net.activations[l - 1].is_generic
+        for l in combo
+    ):
+        return None
+    try:
+        return all_equal(net.with_activations(acts), a, b, limits, clock)
+    except InputError:
+        return False
+
+
+def _top_layers(
+    net: Network, a: Convention, b: Convention, limits: Limits, clock: Clock
+) -> int | None:
+    """The largest ``s`` such that layers ``s..L`` linear make the rules agree, searched from a
+    guess: upwards while it holds, else downwards until it holds."""
+    depth = net.depth
+
+    def holds(s: int) -> bool:
+        clock.check()
+        return bool(_holds(net, range(s, depth + 1), a, b, limits, clock))
+
+    guess = _guess(net, a, b, limits, clock)
+    s = depth if guess is None else guess
+    if holds(s):
+        while s < depth and holds(s + 1):
+            s += 1
+        return s
+    return next((lower for lower in range(s - 1, 0, -1) if holds(lower)), None)
+
+
+def _guess(net: Network, a: Convention, b: Convention, limits: Limits, clock: Clock) -> int | None:
+    """The start of the top layers that work on a network of depth 4 (widths at most 2, the
+    activations of layers 1, 2, L-1 and L), mapped to ``net``'s depth."""
+    acts = [net.activations[i] for i in (0, 1, net.depth - 2, net.depth - 1)]
+    sizes = [min(n, 2) for n in (net.sizes[0], net.sizes[1], net.sizes[2], net.sizes[-2])]
+    try:
+        proxy = Network.build([*sizes, net.sizes[-1]], acts, net.loss, net.bias)
+    except InputError:
+        return None
+    for s in (4, 3, 2, 1):
+        if _holds(proxy, range(s, 5), a, b, limits, clock):
+            return {4: net.depth, 3: net.depth - 1}.get(s, s)
+    return None
