@@ -541,6 +541,11 @@ def _parse_instance(text: str) -> sbp.Network | None:
     lm = re.search(r"loss (\w+)", text)
     loss = lm.group(1) if lm else "half_sse"
     bias = "with biases" in text
+    am = re.search(r"activations ([\w,]+)", text)
+    names = am.group(1).strip(",").split(",") if am else []
+    if names and not any(re.fullmatch(r"f_\d+", n) for n in names):
+        # a concrete instance (e.g. sigmoid,sigmoid for a recipe that needs f' through y)
+        return sbp.Network.build(sizes, bias=bias, loss=loss, activation=names)
     return sbp.Network.build(sizes, bias=bias, loss=loss)
 
 
