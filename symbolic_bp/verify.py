@@ -32,6 +32,7 @@ from typing import Any
 import sympy as sp
 
 from .algebra import is_zero
+from .conventions import Convention, is_builtin
 from .derive import LayerRules, UpdateRules, derive, signal_symbol
 from .errors import AbstractionError, InputError
 from .model.indexed import DEPTH, LAYER, IndexedNetwork
@@ -42,6 +43,7 @@ __all__ = [
     "NotRepresented",
     "check_networks",
     "check_stateless",
+    "verification_networks",
     "verify_layer_rules",
     "verify_general_rules",
 ]
@@ -63,6 +65,18 @@ def check_networks(net: Network, small: int = 60) -> list[Network]:
         if sizes != net.sizes or not out:
             out.append(Network(sizes, net.activations, net.loss, net.bias))
     return out
+
+
+def verification_networks(net: Network, conv: Convention) -> list[Network]:
+    """Where a recipe's layer rules are checked against its per-neuron rules.
+
+    A built-in recipe's code treats every neuron alike, so small networks of ``net``'s shape
+    suffice (:func:`~symbolic_bp.verify.check_networks`). A recipe of the user's is Python code
+    that may branch on anything (``isinstance(j, int) and j > 6``, ``str(j)``, a width), so its
+    layer rules stand for it only where they were checked: on ``net`` itself, every neuron and
+    every parameter.
+    """
+    return check_networks(net) if is_builtin(conv) else [net]
 
 
 def check_stateless(conv: Any, net: Network) -> None:

@@ -41,7 +41,7 @@ from ..derive import LayerRules, derive, layer_rules
 from ..errors import AbstractionError, InputError
 from ..model.indexed import neuron_index, sum_index
 from ..model.network import Network
-from ..verify import check_networks, verify_layer_rules
+from ..verify import verification_networks, verify_layer_rules
 from .numeric import program_source, require_concrete
 from .vectorise import param_order, updates_body
 
@@ -174,7 +174,7 @@ def export_source(net: Network, convention: str | Convention = "delta") -> str:
     conv = get_convention(convention)
     try:
         rules = layer_rules(net, conv)
-        verify_layer_rules(rules, check_networks(net))  # the code is what derive says
+        verify_layer_rules(rules, verification_networks(net, conv))  # the code is what derive says
     except AbstractionError as exc:
         raise InputError(
             f"convention {conv.name!r} cannot be exported as matrix code: {exc}"

@@ -12,8 +12,10 @@ same code runs on a concrete network and on one with symbolic neuron indices.
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -32,6 +34,8 @@ __all__ = [
     "second_letter",
     "uses_parameter_hooks",
     "by_neuron",
+    "is_builtin",
+    "recipe_value",
 ]
 
 #: letters of the network's own quantities: a signal named with one would be the same SymPy
@@ -185,3 +189,75 @@ def get_convention(name: str | Convention) -> Convention:
         return CONVENTIONS[name]
     except (KeyError, TypeError):
         raise InputError(f"unknown convention {name!r}; valid: {', '.join(CONVENTIONS)}") from None
+
+
+#: the classes of the recipes this package registers (filled in by ``builtin.py``)
+BUILTIN_TYPES: set[type] = set()
+
+
+def is_builtin(conv: Convention) -> bool:
+    """Whether ``conv`` runs only this package's own code: its class is one of the built-in
+    recipes' classes, every method it has was written here, and the object overrides none of
+    them (a recipe of the user's, or a subclass or patched copy of a built-in one, is not).
+
+    The fast paths may take the code of a built-in recipe to treat every neuron, layer and
+    depth alike (it is written without branches on them, and the test suite checks it on
+    networks of many shapes); a user's recipe is Python code that may branch on anything, so
+    its rules are checked on the network itself, and a claim about every network is not made
+    for it.
+
+    >>> from symbolic_bp.conventions import get_convention, Delta
+    >>> is_builtin(get_convention("delta"))
+    True
+    >>> class Mine(Delta):
+    ...     name = "mine"
+    >>> is_builtin(Mine())
+    False
+    """
+    cls = type(conv)
+    if cls not in BUILTIN_TYPES:
+        return False
+    if any(callable(value) for value in vars(conv).values() if not isinstance(value, Convention)):
+        return False
+    for klass in cls.__mro__:
+        for value in vars(klass).values():
+            function = getattr(value, "__func__", value)
+            module = getattr(function, "__module__", None)
+            if callable(function) and module is not None and not module.startswith("symbolic_bp"):
+                return False
+    inner = [v for v in vars(conv).values() if isinstance(v, Convention)]
+    return all(is_builtin(v) for v in inner)
+
+
+def recipe_value(value: Any, conv: Convention, what: str) -> sp.Expr:
+    """What a recipe's hook returned, as a SymPy expression, or a one-line error.
+
+    A SymPy expression or a Python number is accepted; anything else (a string, ``None``, a
+    relation ``s > 0``) is refused and never parsed. A float (Python's or SymPy's ``Float``
+    inside the expression) stands for its exact binary value, so ``0.3 * s`` is not ``3 s / 10``
+    and ``0.5 * s`` is ``s / 2``.
+
+    >>> from symbolic_bp.conventions import get_convention
+    >>> recipe_value(0.5, get_convention("delta"), "the signal")
+    1/2
+    >>> try:
+    ...     recipe_value("x", get_convention("delta"), "the signal")
+    ... except InputError as exc:
+    ...     print(str(exc)[:49])
+    convention 'delta' returned a str for the signal;
+    """
+    if isinstance(value, sp.Expr):
+        floats = value.atoms(sp.Float)
+        return value.xreplace({f: sp.Rational(f) for f in floats}) if floats else value
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        raise InputError(
+            f"convention {conv.name!r} returned a {type(value).__name__} for {what}; a recipe "
+            "returns SymPy expressions or numbers"
+        )
+    if isinstance(value, numbers.Integral):
+        return sp.Integer(int(value))
+    if isinstance(value, numbers.Rational):
+        return sp.Rational(int(value.numerator), int(value.denominator))
+    if isinstance(value, numbers.Real):
+        return sp.Rational(Fraction(float(value)))
+    raise InputError(f"convention {conv.name!r} returned the non-real number {value!r} for {what}")

@@ -31,6 +31,7 @@ import sympy as sp
 from ..errors import InputError
 from ..model.protocol import NetworkView
 from .base import (
+    BUILTIN_TYPES,
     Convention,
     by_neuron,
     get_convention,
@@ -273,3 +274,4 @@ for _c in (
     FlippedSign(ErrorAtUpdate()),
 ):
     register(_c)
+    BUILTIN_TYPES.add(type(_c))

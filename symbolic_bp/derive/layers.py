@@ -22,9 +22,9 @@ from typing import Any
 
 import sympy as sp
 
-from ..conventions import Convention, check_letter, get_convention
-from ..errors import AbstractionError, SymbolicBPError
-from ..model.guards import Layer, LayerSignals, Upstream
+from ..conventions import Convention, check_letter, get_convention, recipe_value
+from ..errors import AbstractionError, InputError, SymbolicBPError
+from ..model.guards import Layer, LayerSignals, Upstream, refusals
 from ..model.indexed import DEPTH, LAYER, IndexedNetwork
 from ..model.network import Network
 
@@ -118,6 +118,7 @@ def _indexed_layer(rules: LayerRules, a: Any) -> None:
     arg = Layer(a) if inet.symbolic else int(a)
     output = a == inet.depth_expr
     upstream = None if output else Upstream(lambda k: base[a + 1, k])
+    before = refusals()
     try:
         got = list(conv.layer_signals(inet, arg, upstream))
         updates = conv.layer_updates(inet, arg, LayerSignals(lambda k: base[a, k]))
@@ -128,6 +129,17 @@ def _indexed_layer(rules: LayerRules, a: Any) -> None:
             f"convention {conv.name!r} fails on a symbolic neuron of layer {a}: "
             f"{type(exc).__name__}: {exc}"
         ) from None
+    try:
+        got = [recipe_value(g, conv, f"the signal of layer {a}") for g in got]
+        updates = {p: recipe_value(u, conv, f"the update of {p}") for p, u in updates.items()}
+    except InputError as exc:  # the per-neuron rules will say it again, for the network itself
+        raise AbstractionError(str(exc)) from None
+    if refusals() != before:
+        raise AbstractionError(
+            f"convention {conv.name!r} caught the error raised when its code branched on a "
+            f"symbolic neuron or layer of layer {a} (it compared, hashed or converted one): "
+            "what it does there on a concrete network cannot be read off a symbolic one"
+        )
     if len(got) != 1:
         raise AbstractionError(
             f"convention {conv.name!r} gives {len(got)} signals for the one symbolic "

@@ -30,7 +30,13 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..conventions import Convention, check_letter, get_convention, uses_parameter_hooks
+from ..conventions import (
+    Convention,
+    check_letter,
+    get_convention,
+    recipe_value,
+    uses_parameter_hooks,
+)
 from ..errors import InputError, SymbolicBPError
 from ..model.network import Network
 
@@ -148,7 +154,10 @@ def derive(
         # the signals of the layer above in neuron order (a recipe reads upstream[k], k from 1)
         upstream = None if l == net.depth else list(symbols[l + 1])
         with recipe_errors(conv, f"the signals of layer {l}"):
-            exprs[l] = [sp.sympify(e) for e in conv.layer_signals(net, l, upstream)]
+            exprs[l] = [
+                recipe_value(e, conv, f"a signal of layer {l}")
+                for e in conv.layer_signals(net, l, upstream)
+            ]
         if len(exprs[l]) != net.sizes[l]:
             raise InputError(
                 f"convention {conv.name!r} gives {len(exprs[l])} signals for layer {l} of "
@@ -163,7 +172,7 @@ def derive(
             f"convention {conv.name!r} gives no update for {', '.join(missing[:3])}"
             f"{' ...' if len(missing) > 3 else ''}"
         )
-    ordered = {p: sp.sympify(updates[p]) for p in names}
+    ordered = {p: recipe_value(updates[p], conv, f"the update of {p}") for p in names}
     _check_symbols(net, conv, symbols, exprs, ordered)
     return UpdateRules(net, conv, symbols, exprs, ordered, letter)
 

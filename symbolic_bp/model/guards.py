@@ -30,7 +30,15 @@ import sympy as sp
 
 from ..errors import AbstractionError
 
-__all__ = ["Index", "Layer", "Upstream", "LayerSignals", "unwrap_index", "unwrap_layer"]
+__all__ = [
+    "Index",
+    "Layer",
+    "Upstream",
+    "LayerSignals",
+    "refusals",
+    "unwrap_index",
+    "unwrap_layer",
+]
 
 _HINT = (
     "on a network with symbolic neuron indices (the layer identities, the general proof) pass "
@@ -38,7 +46,18 @@ _HINT = (
 )
 
 
+_REFUSED = [0]  # how many refusals were raised so far in this process
+
+
+def refusals() -> int:
+    """How many times a guard has refused something so far. A recipe that catches the refusal
+    (``try: ... except Exception: ...``) still leaves its mark here, so the caller can tell that
+    the rules it got are not what the recipe does on a concrete network."""
+    return _REFUSED[0]
+
+
 def _refuse(what: str) -> NoReturn:
+    _REFUSED[0] += 1
     raise AbstractionError(f"a recipe {what}; {_HINT}")
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import sympy as sp
 
-from ..conventions import Convention, get_convention
+from ..conventions import Convention, get_convention, is_builtin
 from ..errors import InputError
 from ..model.indexed import DEPTH as L
 from ..model.indexed import LAYER as l
@@ -79,8 +79,10 @@ def prove_general(
                     for has_bias in biases:
                         cases.append(prove_case(ca, cb, loss, has_bias))
                 _assemble(proof, cases)
+                if not (is_builtin(ca) and is_builtin(cb)):
+                    _not_for_every_network(proof, ca, cb)
                 _search_witnesses(proof, ca, cb, names, biases, limits, clock, instance)
-                if proof.equivalent is False:
+                if proof.equivalent is False and is_builtin(ca) and is_builtin(cb):
                     proof.conditions = _general_conditions(ca, cb, names, biases)
             except TimeUp:
                 proof.notes.append(f"time limit of {limits.timeout:g} s reached")
@@ -168,6 +170,25 @@ def _assemble(proof: GeneralProof, cases: list[Case]) -> None:
                 {"name": label, "status": status, "method": method, "difference": None, "key": key}
             )
     proof.parameters = rows
+
+
+def _not_for_every_network(proof: GeneralProof, ca: Convention, cb: Convention) -> None:
+    """A recipe that is not built in is Python code that may branch on what the induction
+    cannot see (``isinstance(l, int) and l >= 3``, a depth, a width, an activation's name), and
+    it was run on a few small networks only: what the induction proves about its symbolic rules
+    is not a proof for every network, so those rows are ``unknown`` (a counterexample may still
+    settle them)."""
+    mine = [c.name for c in (ca, cb) if not is_builtin(c)]
+    for row in proof.parameters:
+        if row["status"] == EQUAL:
+            row["status"], row["method"] = UNKNOWN, "induction on the symbolic rules only"
+    proof.notes.append(
+        f"{' and '.join(mine)} {'is' if len(mine) == 1 else 'are'} not built in: the induction "
+        "proves the symbolic rules equal, and they reproduce the recipe on the small networks "
+        "checked, but Python code may treat a depth, layer, width, neuron or activation it was "
+        "not run on differently, so that is no proof for every network; prove on a given "
+        "network (symbolic-bp prove) for a proof there"
+    )
 
 
 def _search_witnesses(

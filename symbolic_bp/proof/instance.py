@@ -32,7 +32,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from ..algebra import is_zero
-from ..conventions import Convention, Gradient, get_convention
+from ..conventions import Convention, Gradient, get_convention, is_builtin
 from ..derive import derive, loss_gradient
 from ..errors import AbstractionError, InputError
 from ..model.indexed import neuron_index
@@ -141,8 +141,8 @@ class _InstanceProof:
                 self.rows = _uniform_rows(self.net, EQUAL, "layer rules")
                 self.notes.append(
                     "proven once per layer for a symbolic neuron index and symbolic widths "
-                    "(layer rules, checked against the per-neuron rules of small networks), so "
-                    "every neuron of every width is covered"
+                    f"(layer rules, checked against the per-neuron rules of {_checked(self.chain)}"
+                    "), so every neuron of every width is covered"
                 )
                 self._report_progress(self.net.depth, "all layers by one identity each")
                 return
@@ -207,7 +207,7 @@ class _InstanceProof:
             "neuron index (equal) or from one counterexample for its first parameter, certified "
             "on the concrete rules, which the relabelling of neurons carries to every parameter "
             "of the layer (differs); the layer rules were checked against the per-neuron rules "
-            "of small networks first"
+            f"of {_checked(chain)} first"
         )
 
     # -- after the verdicts -----------------------------------------------------------------
@@ -231,6 +231,12 @@ class _InstanceProof:
             )
         rows = self._rows()
         params = None if self.rows is not None else self._parameter_results()
+        builtin = is_builtin(self.a) and is_builtin(self.b)
+        if not builtin and self.net.is_generic:
+            notes.append(
+                "for the generic activations f_l: a recipe that is not built in may branch on the "
+                "activation, so for a concrete one prove on that network"
+            )
         report = Report(
             self.net,
             (self.a.name, self.b.name),
@@ -242,6 +248,7 @@ class _InstanceProof:
             self.clock.elapsed,
             self.conditions_searched,
             params,
+            builtin,
         )
         return report
 
@@ -273,6 +280,13 @@ class _InstanceProof:
     def _report_progress(self, done: int, text: str) -> None:
         if self.progress is not None:
             self.progress(done, text)
+
+
+def _checked(chain: LayerChain) -> str:
+    """Where the layer rules were checked (:func:`~symbolic_bp.verify.verification_networks`)."""
+    if chain.builtin:
+        return "small networks of the same shape"
+    return "this network at every parameter: a recipe that is not built in may branch on a neuron"
 
 
 def _first(found: dict[str, Counterexample], order: list[str]) -> Counterexample | None:

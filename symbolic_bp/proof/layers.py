@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..algebra import factor_between, residual_is_zero
-from ..conventions import Convention, second_letter
+from ..conventions import Convention, is_builtin, second_letter
 from ..derive import LayerRules, layer_rules
 from ..model.indexed import neuron_index, sum_index
 from ..model.lemma import normal_form
 from ..model.network import Network
-from ..verify import check_networks, verify_layer_rules
+from ..verify import verification_networks, verify_layer_rules
 from .results import Relation
 
 __all__ = ["LayerChain", "compare_layers"]
@@ -56,6 +56,7 @@ class LayerChain:
     differences: dict[tuple[int, str], sp.Expr] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     swapped: bool = False  # built as s_A = c s_B
+    builtin: bool = True  # both recipes built in (checked on small networks, not on this one)
 
     def kinds(self) -> tuple[str, ...]:
         return ("w", "b") if self.network.bias else ("w",)
@@ -76,16 +77,16 @@ def compare_layers(net: Network, a: Convention, b: Convention) -> LayerChain:
     """
     ra = layer_rules(net, a)
     rb = layer_rules(net, b, letter=second_letter(a, b))
-    checks = check_networks(net)
-    verify_layer_rules(ra, checks)
-    verify_layer_rules(rb, checks)
+    for conv, rules in ((a, ra), (b, rb)):
+        verify_layer_rules(rules, verification_networks(net, conv))
     normal = normal_form(net.activations)
     chain = _chain(net, ra, rb, normal)
     if not chain.complete():
         swapped = _chain(net, rb, ra, normal)
         if swapped.complete() or swapped.reached() > chain.reached():
             swapped.swapped = True
-            return swapped
+            chain = swapped
+    chain.builtin = is_builtin(a) and is_builtin(b)
     return chain
 
 

@@ -241,6 +241,8 @@ class Report:
     seconds: float = 0.0
     conditions_searched: bool = False
     _parameters: list[ParameterResult] | None = field(default=None, repr=False)
+    #: both recipes are built in (so a proof for generic activations covers concrete ones)
+    builtin: bool = True
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())

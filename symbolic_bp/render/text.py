@@ -67,7 +67,7 @@ def report_text(report: Report) -> str:
         )
     generic = (
         " (generic activations: holds for every differentiable activation)"
-        if net.is_generic
+        if net.is_generic and report.builtin
         else ""
     )
     lines.append(f"Network: {net.describe()}{generic}.")
