@@ -39,7 +39,7 @@ def _headline(report: CheckReport) -> str:
         )
     return (
         f"UNKNOWN: for {counts[UNKNOWN]} of {total} parameters {code} could be neither proven "
-        f"equal to {target} nor refuted within the limits; {counts[EQUAL]} equal."
+        f"equal to {target} nor refuted (the notes say why); {counts[EQUAL]} equal."
     )
 
 
@@ -50,7 +50,7 @@ def _what_it_is(report: CheckReport) -> list[str]:
         also = f" (also {', '.join(others)})" if others else ""
         lines.append(f"The code is {first}{also}: proven equal for every parameter.")
     else:
-        lines.append("The code is none of the registered conventions.")
+        lines.append("No registered convention is proven equal to the code.")
     if report.factor is not None:
         lines.append(f"Every update is {report.factor} x the gradient's:")
         lines.extend(f"  - {name}" for name in report.factor_names)
