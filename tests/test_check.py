@@ -189,9 +189,10 @@ def test_a_numeric_learning_rate_is_used_exactly(tmp_path):
 # -- the explanation of a matched recipe -------------------------------------------------------
 def test_the_book_code_is_explained_by_the_proof_of_its_recipe():
     report = checked(BOOK)
-    assert report.recipe is not None
-    assert report.recipe.conventions == ("error_at_update", "gradient")
+    assert report.recipe is not None and report.recipe.convention == "error_at_update"
     assert any("f_2' = 1" in c for c in report.conditions)
+    assert report.relations and str(report.relations[0]) == "G2_1 = -r2_1*f_2'(e2_1)"
+    assert "f_2'(e2_1) - 1" in str(report.result("w1_1_1").difference)
     rows = {r.layer: r.status for r in report.layers}
     assert rows == {2: "equal", 1: "differs"}
 

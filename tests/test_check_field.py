@@ -22,7 +22,7 @@ GENS = sp.symbols("g0:4")
 
 
 def to_sympy(p: Poly) -> sp.Expr:
-    return sp.Add(*(sp.Rational(c) * sp.Mul(*(GENS[k] ** e for k, e in exponents(m)))
+    return sp.Add(*(sp.Rational(c, p.den) * sp.Mul(*(GENS[k] ** e for k, e in exponents(m)))
                     for m, c in p.terms.items()))  # fmt: skip
 
 

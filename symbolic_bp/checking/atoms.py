@@ -283,12 +283,11 @@ class NetworkField:
         net = self.net.get(key)
         if net is None:
             raise Unsupported("exp of an expression that mixes samples")
-        m0, c0 = next(iter(net.terms.items()))
-        c = u.num.terms.get(m0)
-        if c is None:
+        m0 = next(iter(net.terms))
+        if m0 not in u.num.terms:
             raise Unsupported("exp of something that is not a multiple of a net input")
-        ratio = Fraction(c) / Fraction(c0)
-        if (u.num - net.scale(ratio)).terms:
+        ratio = u.num.coefficient(m0) / net.coefficient(m0)
+        if not u.num.is_multiple(net, ratio):
             raise Unsupported(
                 f"exp of something that is not a multiple of the net input of neuron "
                 f"{top[1]} of layer {top[0]} (the weights changed, or another function?)"

@@ -158,19 +158,22 @@ def proportion(a: Frac, b: Frac, eta: int | None) -> Factor | None:
         return None
     if a.is_zero():
         return Factor(Fraction(0))
-    try:
-        top, bottom = a.num * b.den, b.num * a.den
-    except Overflow:
-        return None
+    if a.is_poly() and b.is_poly():
+        top, bottom = a.num, b.num
+    else:
+        try:
+            top, bottom = a.num * b.den, b.num * a.den
+        except Overflow:
+            return None
+    if len(top) != len(bottom):
+        return None  # a multiple by a constant times a power of eta has as many terms
     k = _eta_exponent(top, eta) - _eta_exponent(bottom, eta)
-    if k and eta is not None:
-        shift = Poly({abs(k) << (BITS * eta): 1}, abs(k))
-        top, bottom = (top, bottom * shift) if k > 0 else (top * shift, bottom)
-    m, c = next(iter(bottom.terms.items()))
-    if m not in top.terms:
+    shift = k << (BITS * eta) if k and eta is not None else 0  # the monomial eta^k, packed
+    m = next(iter(bottom.terms))
+    if m + shift not in top.terms:
         return None
-    r = Fraction(top.terms[m]) / Fraction(c)
-    return Factor(r, k) if top == bottom.scale(r) else None
+    r = top.coefficient(m + shift) / bottom.coefficient(m)
+    return Factor(r, k) if top.is_multiple(bottom, r, shift) else None
 
 
 @dataclass

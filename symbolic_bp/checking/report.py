@@ -26,6 +26,7 @@ from fractions import Fraction
 
 from ..proof.results import Report
 from .compare import Factor
+from .explain import Explanation
 
 __all__ = ["CheckReport", "name_factor", "factor_text"]
 
@@ -40,8 +41,9 @@ class CheckReport(Report):
     - ``factor``: that constant against the gradient (text, e.g. ``"4/eta"``) and ``factor_names``
       what it usually means;
     - ``loss`` (its name), ``batch``, ``lr`` (``"eta"`` or the number), ``source`` (the file),
-      ``function``; ``recipe``: the proof of the matched convention against the gradient
-      (its per-layer relations and conditions explain the difference), or ``None``;
+      ``function``; ``recipe``: how the matched convention differs from the gradient (an
+      :class:`~symbolic_bp.checking.explain.Explanation`: relations, differences, conditions
+      for every differentiable activation), or ``None``;
     - ``output``: what the code printed while it was traced.
     """
 
@@ -54,7 +56,7 @@ class CheckReport(Report):
     lr: str = "eta"
     source: str = ""
     function: str = "step"
-    recipe: Report | None = None
+    recipe: Explanation | None = None
     output: str = ""
 
     def __repr__(self) -> str:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ..model.network import Network
-from ..proof.results import DIFFERS, EQUAL, MIXED, UNKNOWN, LayerResult, ParameterResult, Report
+from ..proof.results import DIFFERS, EQUAL, MIXED, UNKNOWN, LayerResult, ParameterResult
 from .compare import Comparison
+from .explain import Explanation
 from .report import CheckReport, factor_text
 
 __all__ = ["parameter_results", "layer_rows", "unknown_report"]
@@ -34,7 +35,7 @@ def parameter_results(
     net: Network,
     status: dict[str, str],
     cmp: Comparison,
-    recipe: Report | None,
+    recipe: Explanation | None,
     batch: int | None,
     timed_out: bool,
 ) -> list[ParameterResult]:
@@ -42,7 +43,7 @@ def parameter_results(
     settled)."""
     explained: dict[str, ParameterResult] = {}
     if recipe is not None and batch is None:
-        explained = {r.name: r for r in recipe.iter_parameters()}
+        explained = recipe.differences
     out = []
     for l in range(1, net.depth + 1):
         for name in net.layer_parameter_names(l):

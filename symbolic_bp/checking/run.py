@@ -32,11 +32,9 @@ import sympy as sp
 
 from ..conventions import CONVENTIONS
 from ..errors import InputError
-from ..model.activations import generic
 from ..model.network import AGH_SIZES, Network
 from ..proof.clock import Clock, TimeUp, deadline
-from ..proof.instance import prove
-from ..proof.results import DIFFERS, EQUAL, UNKNOWN, Counterexample, Limits, Report
+from ..proof.results import DIFFERS, EQUAL, UNKNOWN, Counterexample
 from ..trace import Trace, TraceTimeout, trace_step
 from .atoms import NetworkField
 from .compare import EQUAL as SAME
@@ -48,6 +46,7 @@ from .compare import (
     convention_values,
     traced_values,
 )
+from .explain import Explanation, explain
 from .hints import activation_hints, linear_in_eta
 from .report import CheckReport, factor_text, name_factor
 from .rows import layer_rows, parameter_results, unknown_report
@@ -138,7 +137,7 @@ class _CheckRun:
         self.found: dict[str, Counterexample] = {}
         self.matches: list[str] = []
         self.similar: dict[str, str] = {}
-        self.recipe: Report | None = None
+        self.recipe: Explanation | None = None
         self.hints: list[str] = []
         self.timed_out = False
 
@@ -189,24 +188,7 @@ class _CheckRun:
                 self.similar[name] = factor_text(cmp.factor)
 
     def _explain(self, name: str) -> None:
-        """Prove the matched convention against the gradient on the network with generic
-        activations: its relations, differences and conditions hold for every differentiable
-        activation (and read as ``f_2'(e2_1)``); a recipe that needs a concrete activation is
-        proven on the network itself."""
-        remaining = self.clock.remaining()
-        # the verdicts are this check's own: the proof only explains (no cross-check of the
-        # gradient against the expanded loss, the costliest part on small networks)
-        limits = Limits(
-            timeout=None if remaining is None else max(remaining, 0.1),
-            gradient_crosscheck_parameters=0,
-        )
-        twin = self.net.with_activations([generic(l) for l in range(1, self.net.depth + 1)])
-        try:
-            self.recipe = prove(twin, name, "gradient", limits, conditions=self.search_conditions)
-        except InputError:
-            self.recipe = prove(
-                self.net, name, "gradient", limits, conditions=self.search_conditions
-            )
+        self.recipe = explain(self.net, name, self.clock, self.search_conditions)
 
     # -- the report ------------------------------------------------------------------------
     def report(self) -> CheckReport:
@@ -272,7 +254,7 @@ class _CheckRun:
             notes.append(f"not written in the network's atoms: {reason}")
         if self.recipe is not None and self.trace.batch:
             notes.append(
-                f"the proof of {self.recipe.conventions[0]} against the gradient is per sample; "
+                f"the proof of {self.recipe.convention} against the gradient is per sample; "
                 "the code's updates are the mean over the batch"
             )
         return notes

@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
@@ -49,24 +50,37 @@ class Overflow(ArithmeticError):
     """A total degree too large for the packed monomials."""
 
 
-def _tidy(c: Coefficient) -> Coefficient:
-    return c.numerator if isinstance(c, Fraction) and c.denominator == 1 else c
+def _normal(terms: dict[int, int], den: int) -> tuple[dict[int, int], int]:
+    """``terms / den`` with ``den > 0`` and no common factor of ``den`` and every coefficient."""
+    if den == 1:
+        return terms, 1
+    if den < 0:
+        terms, den = {m: -c for m, c in terms.items()}, -den
+    g = den
+    for c in terms.values():
+        g = math.gcd(g, c)
+        if g == 1:
+            return terms, den
+    return ({m: c // g for m, c in terms.items()}, den // g) if terms else ({}, 1)
 
 
 class Poly:
-    """A sparse polynomial over QQ: ``terms`` maps a packed monomial to a non-zero coefficient;
-    ``degree`` bounds the total degree of every monomial."""
+    """A sparse polynomial over QQ: ``terms`` maps a packed monomial to a non-zero *integer*
+    coefficient, and ``den`` (a positive integer without a factor common to every coefficient)
+    divides them all, so that equal polynomials have equal fields and arithmetic stays in
+    integers; ``degree`` bounds the total degree of every monomial."""
 
-    __slots__ = ("terms", "degree")
+    __slots__ = ("terms", "den", "degree")
 
-    def __init__(self, terms: dict[int, Coefficient], degree: int) -> None:
-        self.terms = terms
+    def __init__(self, terms: dict[int, int], degree: int, den: int = 1) -> None:
+        self.terms, self.den = _normal(terms, den)
         self.degree = degree if terms else 0
 
     # -- construction ----------------------------------------------------------------------
     @staticmethod
     def constant(c: Coefficient) -> Poly:
-        return Poly({0: _tidy(c)} if c else {}, 0)
+        q = Fraction(c)
+        return Poly({0: q.numerator} if q else {}, 0, q.denominator)
 
     @staticmethod
     def generator(k: int) -> Poly:
@@ -77,9 +91,13 @@ class Poly:
     def is_constant(self) -> bool:
         return not self.terms or (len(self.terms) == 1 and 0 in self.terms)
 
-    def constant_value(self) -> Coefficient:
+    def constant_value(self) -> Fraction:
         """The value of a constant polynomial (0 for the zero polynomial)."""
-        return self.terms.get(0, 0)
+        return Fraction(self.terms.get(0, 0), self.den)
+
+    def coefficient(self, m: int) -> Fraction:
+        """The coefficient of the monomial ``m`` (0 if absent)."""
+        return Fraction(self.terms.get(m, 0), self.den)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -88,34 +106,59 @@ class Poly:
         return len(self.terms)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Poly) and self.terms == other.terms
+        return isinstance(other, Poly) and self.den == other.den and self.terms == other.terms
 
     def __hash__(self) -> int:  # pragma: no cover - polynomials are not used as keys
         raise TypeError("Poly is mutable in spirit: not hashable")
+
+    def is_multiple(self, other: Poly, r: Fraction, shift: int = 0) -> bool:
+        """Whether ``self == r * M * other`` for the packed monomial ``M = shift`` (a
+        negative ``shift`` divides by it), compared coefficient by coefficient in integers."""
+        if len(self.terms) != len(other.terms):
+            return False
+        left, right = other.den * r.denominator, self.den * r.numerator
+        get = other.terms.get
+        for m, c in self.terms.items():
+            d = get(m - shift)
+            if d is None or c * left != d * right:
+                return False
+        return True
 
     # -- arithmetic --------------------------------------------------------------------------
     def __add__(self, other: Poly) -> Poly:
         if len(other.terms) > len(self.terms):
             self, other = other, self
-        terms = dict(self.terms)
-        for m, c in other.terms.items():
+        degree = max(self.degree, other.degree)
+        if self.den == other.den:
+            terms, theirs, den = dict(self.terms), other.terms, self.den
+        else:
+            a, b = other.den, self.den
+            terms = {m: c * a for m, c in self.terms.items()}
+            theirs = {m: c * b for m, c in other.terms.items()}
+            den = a * b
+        for m, c in theirs.items():
             v = terms.get(m, 0) + c
             if v:
-                terms[m] = _tidy(v)
+                terms[m] = v
             else:
                 del terms[m]
-        return Poly(terms, max(self.degree, other.degree))
+        return Poly(terms, degree, den)
 
     def __neg__(self) -> Poly:
-        return Poly({m: -c for m, c in self.terms.items()}, self.degree)
+        return Poly({m: -c for m, c in self.terms.items()}, self.degree, self.den)
 
     def __sub__(self, other: Poly) -> Poly:
         return self + (-other)
 
     def scale(self, c: Coefficient) -> Poly:
-        if not c:
+        q = Fraction(c)
+        if not q:
             return Poly({}, 0)
-        return Poly({m: _tidy(v * c) for m, v in self.terms.items()}, self.degree)
+        if q == 1:
+            return self
+        num = q.numerator
+        terms = self.terms if num == 1 else {m: v * num for m, v in self.terms.items()}
+        return Poly(terms, self.degree, self.den * q.denominator)
 
     def __mul__(self, other: Poly) -> Poly:
         if len(other.terms) > len(self.terms):
@@ -123,18 +166,17 @@ class Poly:
         degree = self.degree + other.degree
         if degree > MAX_DEGREE:
             raise Overflow(f"total degree {degree} exceeds {MAX_DEGREE}")
+        den = self.den * other.den
         if len(other.terms) == 1:
             ((m2, c2),) = other.terms.items()
-            if m2 == 0:
-                return self.scale(c2)
-            return Poly({m + m2: _tidy(c * c2) for m, c in self.terms.items()}, degree)
-        terms: dict[int, Coefficient] = {}
+            return Poly({m + m2: c * c2 for m, c in self.terms.items()}, degree, den)
+        terms: dict[int, int] = {}
         get = terms.get
         for m2, c2 in other.terms.items():
             for m1, c1 in self.terms.items():
                 m = m1 + m2
                 terms[m] = get(m, 0) + c1 * c2
-        return Poly({m: _tidy(c) for m, c in terms.items() if c}, degree)
+        return Poly({m: c for m, c in terms.items() if c}, degree, den)
 
     def __pow__(self, k: int) -> Poly:
         if k < 0:
@@ -162,7 +204,7 @@ class Poly:
 
     def divide_monomial(self, m: int, degree: int) -> Poly:
         """``self / m`` for a monomial ``m`` (of total degree ``degree``) dividing every term."""
-        return Poly({t - m: c for t, c in self.terms.items()}, self.degree - degree)
+        return Poly({t - m: c for t, c in self.terms.items()}, self.degree - degree, self.den)
 
 
 def _exponent(m: int, k: int) -> int:
@@ -202,7 +244,7 @@ class Frac:
         return Frac(Poly.constant(c), _ONE)
 
     def is_poly(self) -> bool:
-        return self.den is _ONE or self.den.terms == _ONE.terms
+        return self.den is _ONE or (self.den.den == 1 and self.den.terms == _ONE.terms)
 
     def is_zero(self) -> bool:
         return not self.num
@@ -294,16 +336,19 @@ def _cancel(num: Poly, den: Poly) -> tuple[Poly, Poly]:
             vec = [0] * len(used)
             for k, e in exponents(m):
                 vec[position[k]] = e
-            out[tuple(vec)] = sp.QQ(c.numerator, c.denominator) if isinstance(c, Fraction) else c
+            out[tuple(vec)] = sp.QQ(c, p.den)
         return R.from_dict(out)
 
     def back(p: object, degree: int) -> Poly:
-        terms: dict[int, Coefficient] = {}
-        for vec, c in p.terms():  # type: ignore[attr-defined]
-            m = sum(e << (BITS * used[n]) for n, e in enumerate(vec) if e)
-            q = Fraction(int(c.numerator), int(c.denominator))
-            terms[m] = _tidy(q)
-        return Poly(terms, degree)
+        items = [
+            (
+                sum(e << (BITS * used[n]) for n, e in enumerate(vec) if e),
+                Fraction(int(c.numerator), int(c.denominator)),
+            )
+            for vec, c in p.terms()  # type: ignore[attr-defined]
+        ]
+        den = math.lcm(*(q.denominator for _, q in items)) if items else 1
+        return Poly({m: int(q * den) for m, q in items}, degree, den)
 
     p, q = to_ring(num).cancel(to_ring(den))  # type: ignore[attr-defined]
     top, bottom = back(p, num.degree), back(q, den.degree)

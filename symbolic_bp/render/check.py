@@ -13,10 +13,10 @@ import json
 from typing import Any, TextIO
 
 from ..checking.report import CheckReport
-from ..proof.results import DIFFERS, EQUAL, UNKNOWN, Report
+from ..proof.results import DIFFERS, EQUAL, UNKNOWN
 from .data import difference_text, report_json
 from .derivation import report_document
-from .document import Document, Heading, Items, Para
+from .document import Code, Document, Heading, Items, Para
 from .text import counterexample_lines
 
 __all__ = ["check_text", "check_json", "write_check_json", "check_document"]
@@ -93,23 +93,28 @@ def _layers(report: CheckReport) -> list[str]:
 _SHORT = 240
 
 
-def _recipe(recipe: Report, batch: int | None) -> list[str]:
+def _recipe(report: CheckReport) -> list[str]:
     """How the matched convention differs from the gradient, layer by layer: the relation of
-    the signals, one short difference, the conditions (from ``prove``)."""
-    name = recipe.conventions[0]
-    per = " (per sample)" if batch else ""
-    lines = [f"How {name} differs from the gradient{per}:"]
-    net = recipe.network
-    for l in range(net.depth, 0, -1):
-        rows = [r for r in recipe.layers if r.layer == l]
-        statuses = {r.status for r in rows}
-        word = "equal" if statuses == {EQUAL} else "differs" if statuses == {DIFFERS} else "mixed"
-        lines.append(f"  Layer {l}: {word}.")
+    the signals, one short difference, the conditions."""
+    recipe = report.recipe
+    assert recipe is not None
+    name = recipe.convention
+    generic = recipe.network.is_generic
+    scope = " for every differentiable activation f_l" if generic else ""
+    per = ", per sample" if report.batch else ""
+    lines = [f"How {name} differs from the gradient ({name} vs gradient{scope}{per}):"]
+    for l in range(recipe.network.depth, 0, -1):
         rels = [rel for rel in recipe.relations if rel.layer == l]
+        differs = recipe.layer_differences(l)
+        if not rels and not differs:
+            continue
+        lines.append(f"  Layer {l}:")
         if rels:
             more = f" (and {len(rels) - 2} more)" if len(rels) > 2 else ""
             lines.append(f"    signals: {'; '.join(str(r) for r in rels[:2])}{more}")
-        for r in recipe.differences(l, limit=1):
+        elif differs:
+            lines.append("    signals: no proportional relation; compared through the layer above")
+        for r in differs:
             text = difference_text(r)
             if text is not None and len(text) <= _SHORT:
                 lines.append(f"    {r.name}: gradient - {name} = {text}")
@@ -126,7 +131,7 @@ def check_text(report: CheckReport) -> str:
     lines = [_headline(report), *_what_it_is(report), _setting(report), ""]
     lines += _layers(report)
     if report.recipe is not None:
-        lines += ["", *_recipe(report.recipe, report.batch)]
+        lines += ["", *_recipe(report)]
     if report.counterexample is not None:
         lines.append("")
         lines += counterexample_lines(report.counterexample)
@@ -151,7 +156,7 @@ def _extra(report: CheckReport) -> dict[str, Any]:
         "lr": report.lr,
         "source": report.source,
         "function": report.function,
-        "recipe": None if report.recipe is None else report.recipe.conventions[0],
+        "recipe": None if report.recipe is None else report.recipe.convention,
     }
 
 
@@ -174,9 +179,9 @@ def check_document(report: CheckReport) -> Document:
     head = [Para(_headline(report)), *(Para(line) for line in _what_it_is(report))]
     doc.blocks[:2] = [*head, Para(_setting(report))]
     if report.recipe is not None:
-        recipe = report_document(report.recipe)
-        doc.blocks.append(Heading(f"How {report.recipe.conventions[0]} differs from the gradient"))
-        doc.blocks.extend(recipe.blocks[2:])
+        lines = _recipe(report)
+        doc.blocks.append(Heading(lines[0].rstrip(":")))
+        doc.blocks.append(Code("\n".join(line[2:] for line in lines[1:])))
     if report.matches:
         doc.blocks.append(Heading("Matches"))
         doc.blocks.append(Items(tuple(report.matches)))

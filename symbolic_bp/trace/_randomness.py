@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._limits import DEADLINE
 from ._locate import is_user_file
 from ._patches import Patches
 
@@ -127,23 +128,33 @@ def _states(watched: list) -> dict[int, object]:
 
 
 class Draws:
-    """Whether step drew random numbers at all: a generator it could reach changed state, or
-    one was created while it ran (cheap: two snapshots, no tracing). Two salted runs that give
-    the same update can still share a draw by chance (a dropout mask of three units, one time
-    in eight), so a step that draws is run with more salts."""
+    """Whether step drew random numbers *after* it began to compute with the symbolic values
+    (a generator it could reach changed state, or one was created, after the first symbolic
+    operation): cheap, two snapshots and no tracing. Two salted runs that give the same update
+    can still share such a draw by chance (a dropout mask of three units, one time in eight),
+    so a step that draws then is run with more salts; draws before (a layer's initial weights,
+    overwritten by ``params``) do not cost extra runs."""
 
     def __init__(self, created: list) -> None:
         self.created = created
         self.happened = False
-        self._before: dict[int, object] = {}
+        self._before: dict[int, object] | None = None
         self._count = 0
         self._watched: list = []
 
     def start(self, namespaces: list[dict]) -> None:
         self._watched = _watched(namespaces, self.created)
+        self._before = None
+        DEADLINE.first = self._first_operation
+
+    def _first_operation(self) -> None:
+        self._watched = [*self._watched, *self.created]
         self._before, self._count = _states(self._watched), len(self.created)
 
     def stop(self) -> None:
+        DEADLINE.first = None
+        if self._before is None:
+            return  # no symbolic operation at all
         after = _states(self._watched)
         changed = any(after[key] != value for key, value in self._before.items())
         self.happened = changed or len(self.created) > self._count

@@ -124,9 +124,11 @@ def run_step(
             with program.loaded() as step:
                 location = program.location(step)
                 draws.start(_namespaces(step))
-                with _watching(random_calls, step):
-                    result = step(params, x, t, rate)
-                draws.stop()
+                try:
+                    with _watching(random_calls, step):
+                        result = step(params, x, t, rate)
+                finally:
+                    draws.stop()
         except (TraceError, KeyboardInterrupt):
             raise
         except BaseException as exc:  # noqa: B036 - Untraceable and TimeUp are BaseExceptions

@@ -2,9 +2,9 @@ r"""Trace a user's own ``step(params, x, t, lr)``: run it on symbolic values and
 parameter's update.
 
 The step runs twice, with different random states (:mod:`._randomness`), and a step that
-draws random numbers (or creates a generator) up to :data:`RUNS_WHEN_DRAWING` times, so that a
-draw shared by chance (a small dropout mask) is still found; an update that differs between
-runs depends on a random draw and is refused. The first run's updates
+draws random numbers after it began computing with the symbolic values :data:`RUNS_WHEN_DRAWING`
+times, so that a draw shared by chance (a small dropout mask) is still found; an update that
+differs between runs depends on a random draw and is refused. The first run's updates
 are the result, ``new - old`` for every parameter, as SymPy expressions in the inputs, targets,
 parameters and ``eta``, with the forward pass written out (no intermediate atoms).
 
