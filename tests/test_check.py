@@ -205,4 +205,4 @@ def test_update_first_is_explained_by_inplace():
 def test_a_tanh_code_checked_as_sigmoid_gets_the_activation_hint():
     report = check(LAYERS.path, network(dataclasses.replace(LAYERS, activation="sigmoid")))
     assert report.equivalent is not True
-    assert any("--activation tanh" in n and "proven to be the gradient" in n for n in report.notes)
+    assert any("--activation tanh" in h and "proven to be the gradient" in h for h in report.hints)

@@ -141,6 +141,8 @@ class ConventionValues:
                 out[p.name] = total if scale == 1 else total.scale(scale)
             except Unsupported as exc:
                 out[p.name] = str(exc)
+            except Overflow as exc:
+                out[p.name] = f"polynomials too large ({exc})"
         return out
 
 

@@ -84,7 +84,7 @@ def activation_hints(trace: Trace, net: Network, clock: Clock) -> list[str]:
         option = ",".join(acts) if len(set(acts)) > 1 else acts[0]
         how = "the gradient" if factor.is_one else f"{factor_text(factor)} x the gradient"
         hints.append(
-            f"with --activation {option} the code's update is proven to be {how}: its forward "
-            f"pass computes {option}, not {','.join(a.name for a in net.activations)}?"
+            f"with --activation {option} the code's update is proven to be {how} (its forward "
+            f"pass probably computes {option}, not {','.join(a.name for a in net.activations)})"
         )
     return hints

@@ -44,7 +44,8 @@ class CheckReport(Report):
       ``function``; ``recipe``: how the matched convention differs from the gradient (an
       :class:`~symbolic_bp.checking.explain.Explanation`: relations, differences, conditions
       for every differentiable activation), or ``None``;
-    - ``output``: what the code printed while it was traced.
+    - ``hints``: proven facts that may explain a difference (another activation on which
+      the code is the gradient); ``output``: what the code printed while it was traced.
     """
 
     matches: list[str] = field(default_factory=list)
@@ -57,6 +58,7 @@ class CheckReport(Report):
     source: str = ""
     function: str = "step"
     recipe: Explanation | None = None
+    hints: list[str] = field(default_factory=list)
     output: str = ""
 
     def __repr__(self) -> str:
@@ -110,11 +112,20 @@ def _times(r: Fraction) -> str:
     return f"x{r.numerator}" if r.denominator == 1 else f"x{r.numerator}/{r.denominator}"
 
 
-def name_factor(f: Factor, *, batch: int | None, outputs: int, loss: str) -> list[str]:
+def name_factor(
+    f: Factor, *, batch: int | None, outputs: int, loss: str, lr: Fraction | None = None
+) -> list[str]:
     """What a constant factor between the code and the gradient usually means, one part per
-    cause; a factor made of no known causes is named as the number it is."""
+    cause (``lr``: the learning rate when it was given as a number, whose inverse is the
+    factor of code that does not use it); a factor made of no known causes is named as the
+    number it is."""
     parts: list[str] = []
     signs = [(Fraction(1), ""), (Fraction(-1), "the opposite sign: a step up the gradient")]
+    if lr is not None and lr not in (0, 1):
+        signs += [
+            (s / lr, f"{text}{' and ' if text else ''}the learning rate {lr} is not used")
+            for s, text in list(signs)
+        ]
     sums = [(Fraction(1), "")]
     if batch is not None and batch > 1:
         sums.append(

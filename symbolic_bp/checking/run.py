@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from fractions import Fraction
 from os import PathLike
 
 import sympy as sp
@@ -57,6 +58,8 @@ __all__ = ["check", "DEFAULT_TIMEOUT"]
 DEFAULT_TIMEOUT = 120.0
 #: points tried for a counterexample
 ATTEMPTS = 6
+#: seconds of the time limit kept for writing the report
+_RESERVE = 0.5
 
 
 def check(
@@ -97,7 +100,8 @@ def check(
             "check needs concrete activations (the code has its own): use --activation sigmoid, "
             "tanh, identity or one per layer such as sigmoid,identity"
         )
-    clock = Clock(timeout, started if started is not None else time.perf_counter())
+    # a moment is kept for printing the report, as prove does
+    clock = Clock(timeout, started if started is not None else time.perf_counter(), _RESERVE)
     remaining = clock.remaining()
     try:
         trace = trace_step(
@@ -197,8 +201,11 @@ class _CheckRun:
         cmp = self.gradient or Comparison()
         results = parameter_results(net, self.status, cmp, self.recipe, trace.batch, self.timed_out)
         factor = cmp.factor if self._differs() else None
+        rate = Fraction(str(trace.lr)) if trace.lr.is_Rational else None
         names = (
-            name_factor(factor, batch=trace.batch, outputs=net.sizes[-1], loss=net.loss.name)
+            name_factor(
+                factor, batch=trace.batch, outputs=net.sizes[-1], loss=net.loss.name, lr=rate
+            )
             if factor is not None
             else []
         )
@@ -223,9 +230,9 @@ class _CheckRun:
             source="" if trace.path is None else str(trace.path),
             function=trace.function,
             recipe=self.recipe,
+            hints=self.hints,
             output=trace.output,
         )
-        report.notes.extend(self.hints)
         return report
 
     def _counterexample(self) -> Counterexample | None:

@@ -58,6 +58,7 @@ def _what_it_is(report: CheckReport) -> list[str]:
     if similar:
         shown = ", ".join(f"{k} (x{v})" for k, v in similar.items())
         lines.append(f"Up to one constant factor it is: {shown}.")
+    lines.extend(f"Hint: {hint}." for hint in report.hints)
     return lines
 
 
@@ -157,6 +158,7 @@ def _extra(report: CheckReport) -> dict[str, Any]:
         "source": report.source,
         "function": report.function,
         "recipe": None if report.recipe is None else report.recipe.convention,
+        "hints": list(report.hints),
     }
 
 
