@@ -86,6 +86,27 @@ def test_each_parameter_verdict_agrees_with_sympy_diff_of_the_loss(case):
 
 
 @pytest.mark.parametrize("case", ids(CORRECT + RECIPES + WRONG))
+def test_each_verdict_agrees_with_the_code_run_on_floats(case):
+    """No tracer here: the user's file run on plain floats at two rational points against
+    sympy.diff of the loss; 'equal' must agree to float precision at both, 'differs' must be
+    far apart at one of them at least."""
+    report, gradient = checked(case), mean_gradient(case)
+    runs = []
+    for point in points(case, (31, 32)):
+        lr = float(point[ETA]) if case.uses_lr else None
+        runs.append((float_updates(case, point, lr), point))
+    for result in report.parameters:
+        gaps = []
+        for floats, point in runs:
+            exact = float(evaluate(gradient[result.name], point))
+            gaps.append(abs(floats[result.name] - exact) / (1e-12 + abs(exact)))
+        if result.status == "equal":
+            assert max(gaps) < 1e-7, result.name
+        else:
+            assert max(gaps) > 1e-3, result.name
+
+
+@pytest.mark.parametrize("case", ids(CORRECT + RECIPES + WRONG))
 def test_matches_are_the_conventions_whose_expanded_rules_are_the_code(case):
     report, trace = checked(case), traced(case)
     at = points(case, (23,))
@@ -206,3 +227,44 @@ def test_a_tanh_code_checked_as_sigmoid_gets_the_activation_hint():
     report = check(LAYERS.path, network(dataclasses.replace(LAYERS, activation="sigmoid")))
     assert report.equivalent is not True
     assert any("--activation tanh" in h and "proven to be the gradient" in h for h in report.hints)
+
+
+# -- exhaustive: deeper and wider networks (pytest -m slow) ------------------------------------
+DEEP = [
+    Case("minibatch_class", (2, 3, 2, 2), bias=True, batch=2),
+    Case("micrograd_style", (2, 2, 2, 1), bias=True),
+    Case("layers_right_order", (2, 2, 3, 2), bias=True, activation="tanh"),
+    Case("list_of_dicts", (2, 2, 2, 2), bias=True),
+    Case("layers_update_first", (2, 2, 2, 2), bias=True, activation="tanh"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ids(DEEP))
+def test_deeper_networks_agree_with_the_oracles(case):
+    test_each_parameter_verdict_agrees_with_sympy_diff_of_the_loss(case)
+    test_each_verdict_agrees_with_the_code_run_on_floats(case)
+    test_matches_are_the_conventions_whose_expanded_rules_are_the_code(case)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("stem", "options", "expected"),
+    [
+        pytest.param("minibatch_class", {"activation": "sigmoid"}, "gradient", id="minibatch"),
+        pytest.param("micrograd_style", {"activation": "sigmoid"}, "gradient", id="micrograd"),
+        # the mean over 4 outputs (mse) with the in-place update: no convention, no factor
+        pytest.param("layers_update_first", {"activation": "tanh"}, None, id="update_first"),
+    ],
+)
+def test_8_16_16_4_networks(stem, options, expected):
+    case = Case(stem, (8, 16, 16, 4), bias=True, **options)
+    report = check(case.path, network(case), timeout=None)
+    assert report.matches[:1] == ([expected] if expected else [])
+    assert report.equivalent is (expected == "gradient")
+    if report.counterexample is not None:  # the code on floats at the point, in the enclosure
+        ce = report.counterexample
+        point = sympy_point(ce.point)
+        value = float_updates(case, point, lr=float(point[ETA]))[ce.parameter]
+        lo, hi = enclosure(ce.values["code"])
+        assert lo - 1e-9 * (1 + abs(value)) <= value <= hi + 1e-9 * (1 + abs(value))

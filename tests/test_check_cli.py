@@ -41,7 +41,7 @@ def test_equal_code_exits_0_and_names_the_gradient(capsys):
     code, out, err = run_main(capsys, NEURONS, *SMALL)
     assert code == 0 and err == ""
     assert out.startswith("EQUAL: neuron_objects.py:step is the gradient of half_sse for all 12")
-    assert "The code is gradient" in out
+    assert "The code is the gradient step (also delta" in out
 
 
 def test_json_has_the_keys_of_prove_plus_matches_and_loss(capsys):

@@ -14,10 +14,10 @@ needs no atom. Every such form is checked exactly when it is built.
 
 **How an expression is mapped** (:class:`NetworkField`): sums, products and integer powers
 as they are; ``exp(u)`` only where ``u`` is, exactly, ``c`` times one neuron's net input
-``e`` (written in the atoms of the layer below) with ``c q`` an integer multiple... of ``q``:
-then ``exp(u) = W^(c/q)``; ``tanh(u)`` through ``exp(2u)``; an opaque activation through its
-own form. Anything else raises :class:`Unsupported` (the checker then says *unknown* unless
-a counterexample settles it).
+``e`` (written in the atoms of the layer below) with ``c/q`` an integer: then
+``exp(u) = W^(c/q)``; ``tanh(u)`` through ``exp(2u)``; an opaque activation through its own
+form. Anything else raises :class:`Unsupported` (the checker then says *unknown* unless a
+counterexample settles it).
 
 **Why equal values prove equal updates.** Each rule replaces an expression by one that is
 equal as a real function given what the atoms stand for (``Y = f(e)``, ``e`` the net input),
@@ -132,6 +132,12 @@ def parametrise(act: Activation) -> Parametrisation | None:
 
 
 Key = tuple[int | None, int, int]  # (sample, layer, neuron)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, Overflow):
+        return f"polynomials too large ({exc})"
+    return "a division by zero in the field"
 
 
 class NetworkField:
@@ -320,10 +326,8 @@ class NetworkField:
         memo = {} if memo is None else memo
         try:
             return self._walk(sp.sympify(expr), env, memo, keys or {})
-        except Overflow as exc:
-            raise Unsupported(f"polynomials too large ({exc})") from None
-        except ZeroDivisionError:
-            raise Unsupported("a division by zero in the field") from None
+        except (Overflow, ZeroDivisionError) as exc:
+            raise Unsupported(_reason(exc)) from None
 
     def _walk(
         self, expr: sp.Basic, env: Mapping[sp.Basic, Frac], memo: dict, keys: Mapping
@@ -331,7 +335,18 @@ class NetworkField:
         def ev(e: sp.Basic) -> Frac:
             found = memo.get(e)
             if found is not None:
+                if isinstance(found, Unsupported):
+                    raise found  # failed before: not tried again for the next update
                 return found
+            try:
+                out = node(e)
+            except (Unsupported, Overflow, ZeroDivisionError) as exc:
+                memo[e] = exc if isinstance(exc, Unsupported) else Unsupported(_reason(exc))
+                raise memo[e] from None
+            memo[e] = out
+            return out
+
+        def node(e: sp.Basic) -> Frac:
             if e.is_Symbol:
                 out = env[e] if e in env else self.generator(e.name)
             elif e.is_Rational:
@@ -355,7 +370,6 @@ class NetworkField:
                 out = self._opaque(e, keys.get(e.args[0]), ev)
             else:
                 raise Unsupported(f"{type(e).__name__} (only exp, tanh and arithmetic)")
-            memo[e] = out
             return out
 
         return ev(expr)

@@ -27,7 +27,7 @@ atoms are functions of the weights, so a difference there is a candidate for a c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -44,6 +44,8 @@ __all__ = [
     "Comparison",
     "ConventionValues",
     "traced_values",
+    "TracedValues",
+    "Value",
     "proportion",
     "compare",
     "EQUAL",
@@ -72,16 +74,33 @@ class Factor:
         return self.r == 1 and self.k == 0
 
 
-def traced_values(fld: NetworkField, updates: Mapping[str, sp.Expr]) -> dict[str, Value]:
-    """Every traced update in the field (shared subexpressions evaluated once)."""
-    memo: dict = {}
-    out: dict[str, Value] = {}
-    for name, expr in updates.items():
-        try:
-            out[name] = fld.value(expr, memo=memo)
-        except Unsupported as exc:
-            out[name] = str(exc)
-    return out
+class TracedValues(Mapping[str, Value]):
+    """The traced updates in the field, each computed when first asked for (shared
+    subexpressions once), so that a comparison that stops early computes no more."""
+
+    def __init__(self, fld: NetworkField, updates: Mapping[str, sp.Expr]) -> None:
+        self.field, self.updates = fld, updates
+        self._memo: dict = {}
+        self._values: dict[str, Value] = {}
+
+    def __getitem__(self, name: str) -> Value:
+        if name not in self._values:
+            try:
+                self._values[name] = self.field.value(self.updates[name], memo=self._memo)
+            except Unsupported as exc:
+                self._values[name] = str(exc)
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.updates)
+
+    def __len__(self) -> int:
+        return len(self.updates)
+
+
+def traced_values(fld: NetworkField, updates: Mapping[str, sp.Expr]) -> TracedValues:
+    """Every traced update in the field, computed on demand (:class:`TracedValues`)."""
+    return TracedValues(fld, updates)
 
 
 class ConventionValues:

@@ -23,8 +23,9 @@ from .sparse import BITS, MAX_DEGREE
 
 __all__ = ["linear_in_eta", "activation_hints", "HINT_PARAMETERS"]
 
-#: networks above this many parameters get no activation hints (each costs a comparison)
-HINT_PARAMETERS = 2000
+#: networks above this many parameters get no activation hints (each alternative costs a
+#: comparison, and identity layers expand into polynomials that grow with every path)
+HINT_PARAMETERS = 200
 _CANDIDATES = ("sigmoid", "tanh", "identity")
 
 

@@ -42,7 +42,7 @@ def parameter_results(
     """One result per parameter in the network's order (``unknown`` where nothing was
     settled)."""
     explained: dict[str, ParameterResult] = {}
-    if recipe is not None and batch is None:
+    if recipe is not None and batch is None and recipe.same_network:
         explained = recipe.differences
     out = []
     for l in range(1, net.depth + 1):

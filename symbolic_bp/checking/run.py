@@ -25,7 +25,7 @@ every registered convention.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from os import PathLike
 
@@ -43,6 +43,7 @@ from .compare import (
     Comparison,
     ConventionValues,
     Factor,
+    Value,
     compare,
     convention_values,
     traced_values,
@@ -176,7 +177,7 @@ class _CheckRun:
         for name in self.found:
             self.status[name] = DIFFERS
 
-    def _conventions(self, traced: dict, gradient: Comparison) -> None:
+    def _conventions(self, traced: Mapping[str, Value], gradient: Comparison) -> None:
         for name in CONVENTIONS:
             self.clock.check()
             if name == "gradient":
@@ -215,7 +216,7 @@ class _CheckRun:
             layer_rows(net, results, cmp),
             self._counterexample(),
             self._conditions(factor),
-            list(self.recipe.relations) if self.recipe is not None and not trace.batch else [],
+            self._relations(),
             self._notes(),
             self.clock.elapsed,
             self.recipe is not None and self.recipe.conditions_searched,
@@ -240,8 +241,18 @@ class _CheckRun:
         order = sorted(self.found, key=lambda n: (-self.net.locate(n)[0], names.index(n)))
         return self.found[order[0]] if order else None
 
+    def _relations(self) -> list:
+        """The recipe's relations where they are this network's (one sample, same widths)."""
+        recipe = self.recipe
+        if recipe is None or self.trace.batch or not recipe.same_network:
+            return []
+        return list(recipe.relations)
+
     def _conditions(self, factor: Factor | None) -> list[str]:
-        out = list(self.recipe.conditions) if self.recipe is not None else []
+        out: list[str] = []
+        if self.recipe is not None:
+            where = "" if self.recipe.same_network else self._where()
+            out = [f"{c}{where}" for c in self.recipe.conditions]
         if factor is None or factor.k != -1 or self.ref is None:
             return out
         if linear_in_eta(self.ref):
@@ -251,6 +262,11 @@ class _CheckRun:
                 f"with eta = {r})"
             )
         return out
+
+    def _where(self) -> str:
+        assert self.recipe is not None
+        sizes = "-".join(map(str, self.recipe.network.sizes))
+        return f" (for {self.recipe.convention} on the {sizes} network of the same depth)"
 
     def _notes(self) -> list[str]:
         notes: list[str] = []

@@ -32,7 +32,7 @@ from functools import lru_cache
 import sympy as sp
 from sympy.polys.rings import ring
 
-__all__ = ["Poly", "Frac", "Overflow", "BITS", "MAX_DEGREE", "CANCEL_TERMS"]
+__all__ = ["Poly", "Frac", "Overflow", "BITS", "MAX_DEGREE", "CANCEL_TERMS", "MAX_TERMS"]
 
 #: bits per exponent in a packed monomial
 BITS = 12
@@ -42,12 +42,19 @@ _MASK = MAX_DEGREE
 #: quotients whose numerator and denominator together have at most this many terms are
 #: cancelled by a gcd (SymPy's); larger ones only by a common monomial or a constant
 CANCEL_TERMS = 40
+#: a polynomial with more terms is not built (:class:`Overflow`): the gradient of a 8-16-16-4
+#: network has at most 1,024 per update; code whose expansion explodes (a signal squared, as
+#: in the in-place bug, gives 120,000) is left to counterexamples
+MAX_TERMS = 20_000
+#: a product of more term pairs than this is not computed (:class:`Overflow`)
+MAX_PRODUCT = 2_000_000
 
 Coefficient = int | Fraction
 
 
 class Overflow(ArithmeticError):
-    """A total degree too large for the packed monomials."""
+    """A total degree too large for the packed monomials, or a polynomial too large to build
+    (:data:`MAX_TERMS`, :data:`MAX_PRODUCT`)."""
 
 
 def _normal(terms: dict[int, int], den: int) -> tuple[dict[int, int], int]:
@@ -142,6 +149,8 @@ class Poly:
                 terms[m] = v
             else:
                 del terms[m]
+        if len(terms) > MAX_TERMS:
+            raise Overflow(f"a sum of {len(terms)} terms (more than {MAX_TERMS})")
         return Poly(terms, degree, den)
 
     def __neg__(self) -> Poly:
@@ -166,6 +175,8 @@ class Poly:
         degree = self.degree + other.degree
         if degree > MAX_DEGREE:
             raise Overflow(f"total degree {degree} exceeds {MAX_DEGREE}")
+        if len(self.terms) * len(other.terms) > MAX_PRODUCT:
+            raise Overflow(f"a product of {len(self.terms)} by {len(other.terms)} terms")
         den = self.den * other.den
         if len(other.terms) == 1:
             ((m2, c2),) = other.terms.items()
@@ -176,6 +187,8 @@ class Poly:
             for m1, c1 in self.terms.items():
                 m = m1 + m2
                 terms[m] = get(m, 0) + c1 * c2
+        if len(terms) > MAX_TERMS:
+            raise Overflow(f"a product of {len(terms)} terms (more than {MAX_TERMS})")
         return Poly({m: c for m, c in terms.items() if c}, degree, den)
 
     def __pow__(self, k: int) -> Poly:

@@ -48,7 +48,8 @@ def _what_it_is(report: CheckReport) -> list[str]:
     if report.matches:
         first, *others = report.matches
         also = f" (also {', '.join(others)})" if others else ""
-        lines.append(f"The code is {first}{also}: proven equal for every parameter.")
+        name = "the gradient step" if first == "gradient" else first
+        lines.append(f"The code is {name}{also}: proven equal for every parameter.")
     else:
         lines.append("No registered convention is proven equal to the code.")
     if report.factor is not None:
@@ -103,6 +104,9 @@ def _recipe(report: CheckReport) -> list[str]:
     generic = recipe.network.is_generic
     scope = " for every differentiable activation f_l" if generic else ""
     per = ", per sample" if report.batch else ""
+    if not recipe.same_network:
+        sizes = "-".join(map(str, recipe.network.sizes))
+        per += f", shown on the {sizes} network of the same depth"
     lines = [f"How {name} differs from the gradient ({name} vs gradient{scope}{per}):"]
     for l in range(recipe.network.depth, 0, -1):
         rels = [rel for rel in recipe.relations if rel.layer == l]
