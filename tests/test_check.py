@@ -19,6 +19,7 @@ import sympy as sp
 
 from symbolic_bp import check
 from symbolic_bp.checking import CheckReport
+from symbolic_bp.cli import main
 from symbolic_bp.conventions import CONVENTIONS
 from symbolic_bp.trace import Trace, trace_step
 
@@ -26,6 +27,7 @@ from .check_oracles import convention_oracle, enclosure, network, points, relati
 from .trace_oracles import ETA, Case, evaluate, float_updates, gradient_oracle
 
 BOOK = Case("book_expit_class", (3, 3, 3), recipe="error_at_update")
+AGH = Case("agh_tutorial", (2, 3, 2, 1), recipe="error_at_update")
 MINIBATCH = Case("minibatch_class", (2, 2, 2), bias=True, batch=2)
 NEURONS = Case("neuron_objects", (2, 2, 2), bias=True)
 DICTS = Case("list_of_dicts", (2, 3, 2), bias=True)
@@ -40,7 +42,7 @@ NO_BIAS_UPDATE = Case("wrong_forgotten_bias", (2, 2, 2), bias=True)
 NET_INPUT = Case("wrong_derivative_of_net_input", (2, 3, 2), bias=True)
 
 CORRECT = [MINIBATCH, NEURONS, DICTS, LAYERS, MICROGRAD]
-RECIPES = [BOOK, ELEVEN, UPDATE_FIRST]
+RECIPES = [BOOK, AGH, ELEVEN, UPDATE_FIRST]
 WRONG = [MISSING_DERIVATIVE, TRANSPOSED, SIGN, NO_BIAS_UPDATE, NET_INPUT]
 
 
@@ -124,6 +126,7 @@ def test_matches_are_the_conventions_whose_expanded_rules_are_the_code(case):
     [
         *[pytest.param(c, "gradient", id=c.stem) for c in CORRECT],
         pytest.param(BOOK, "error_at_update", id="book-is-error_at_update"),
+        pytest.param(AGH, "error_at_update", id="agh-is-error_at_update"),
         pytest.param(UPDATE_FIRST, "inplace", id="update_first-is-inplace"),
     ],
 )
@@ -216,6 +219,13 @@ def test_the_book_code_is_explained_by_the_proof_of_its_recipe():
     assert "f_2'(e2_1) - 1" in str(report.result("w1_1_1").difference)
     rows = {r.layer: r.status for r in report.layers}
     assert rows == {2: "equal", 1: "differs"}
+
+
+def test_the_agh_tutorial_on_the_default_network_needs_layers_2_and_3_linear(capsys):
+    assert main(["check", str(AGH.path)]) == 1
+    out = capsys.readouterr().out
+    assert "The code is error_at_update" in out and "Network: 2-3-2-1" in out
+    assert "- f_2' = 1 and f_3' = 1 (the derivative of layers 2, 3 identically 1)" in out
 
 
 def test_update_first_is_explained_by_inplace():
