@@ -69,10 +69,15 @@ def traced(case: Case) -> Trace:
     return _TRACES[case]
 
 
+_GRADIENTS: dict[Case, dict[str, sp.Expr]] = {}
+
+
 def mean_gradient(case: Case) -> dict[str, sp.Expr]:
     """``-eta dE/dp`` of the mean over the batch of ``half_sse``: what check compares with."""
-    reference = dataclasses.replace(case, loss="half_sse", reduction="mean", uses_lr=True)
-    return gradient_oracle(reference)
+    if case not in _GRADIENTS:
+        reference = dataclasses.replace(case, loss="half_sse", reduction="mean", uses_lr=True)
+        _GRADIENTS[case] = gradient_oracle(reference)
+    return _GRADIENTS[case]
 
 
 # -- the verdict and the matches against independent oracles ----------------------------------

@@ -24,10 +24,13 @@ every registered convention.
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from os import PathLike
+from pathlib import Path
 
 import sympy as sp
 
@@ -96,6 +99,8 @@ def check(
     cannot be traced; :class:`~symbolic_bp.errors.InputError` for a generic activation.
     """
     net = network if network is not None else Network.build(AGH_SIZES, "sigmoid")
+    if timeout is not None and not (0 < timeout < math.inf):
+        raise InputError(f"timeout {timeout!r} must be a positive number of seconds (or None)")
     if net.is_generic:
         raise InputError(
             "check needs concrete activations (the code has its own): use --activation sigmoid, "
@@ -125,7 +130,7 @@ def check(
 
 def _label(step: object, function: str) -> str:
     if isinstance(step, (str, PathLike)):
-        return f"{str(step).replace(chr(92), '/').rsplit('/', 1)[-1]}:{function}"
+        return f"{Path(os.fspath(step)).name}:{function}"
     return getattr(step, "__name__", function)
 
 

@@ -4,7 +4,15 @@ The text leads with the verdict against the gradient and what the code *is* (the
 it matches, a constant factor and what it usually means), then the layers, the proof of the
 matched convention against the gradient (its relations and conditions say where and why the
 code differs), the counterexample and the notes. The JSON is ``prove``'s (``equivalent``
-refers to the gradient) plus ``matches``, ``similar``, ``factor`` and ``loss``.
+refers to the gradient) plus ``matches``, ``similar``, ``factor``, ``loss`` and the setting.
+
+>>> import numpy as np
+>>> from symbolic_bp.checking import check
+>>> from symbolic_bp.model.network import Network
+>>> def step(params, x, t, lr):
+...     params["W1"] += lr * np.outer(t - params["W1"] @ x, x)
+>>> print(check_text(check(step, Network.build([2, 1], "identity"))).splitlines()[0])
+EQUAL: step is the gradient of half_sse for all 2 parameters (proven).
 """
 
 from __future__ import annotations
