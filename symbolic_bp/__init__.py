@@ -67,6 +67,8 @@ _LAZY = {
     "compile_rules": "codegen.numeric",
     "History": "training",
     "train": "training",
+    "check": "checking",
+    "CheckReport": "checking",
 }
 
 
@@ -87,6 +89,7 @@ __all__ = [
     "ACTIVATIONS",
     "AbstractionError",
     "Activation",
+    "CheckReport",
     "CONVENTIONS",
     "Convention",
     "Counterexample",
@@ -114,6 +117,7 @@ __all__ = [
     "SymbolicBPError",
     "UpdateRules",
     "__version__",
+    "check",
     "check_numeric",
     "compile_rules",
     "custom",

@@ -33,3 +33,18 @@ def test_user_convention_in_a_few_lines():
         assert report.equivalent is True
     finally:
         unregister("my_book")
+
+
+def test_check_a_learners_step_in_a_few_lines():
+    """``symbolic_bp.check`` returns the Report type of ``prove`` (with ``matches``)."""
+    import numpy as np
+
+    from symbolic_bp import CheckReport, Network, Report, check
+
+    def step(params, x, t, lr):
+        y = np.tanh(params["W1"] @ x)
+        params["W1"] += lr * np.outer((t - y) * (1 - y**2), x)
+
+    report = check(step, Network.build([2, 1], "tanh"))
+    assert isinstance(report, CheckReport) and isinstance(report, Report)
+    assert report.equivalent is True and report.matches[0] == "gradient"
