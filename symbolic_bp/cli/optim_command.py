@@ -1,0 +1,137 @@
+"""The optimizer options of ``symbolic-bp prove`` and ``derive`` (``--optimizers A,B``,
+``--optimizer A``): parsed here, so that the backpropagation commands only dispatch.
+
+``prove --optimizers A,B [--steps T] [--lr-schedule constant|per-step] [--hyper mu=0.9,...]
+[--dim N]``: exit 0 proven equal, 1 proven different, 2 bad input, 3 unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+from ..errors import InputError
+from ..files import check_writable, write_atomic
+from ..optim import OPTIMIZERS, prove_optimizers
+from ..optim.prover import check_names
+from ..optim.setting import SCHEDULES
+from ..proof import Limits
+from ..render.optimizers import optimizer_document, optimizer_text, recurrence_document
+
+__all__ = ["add_prove_options", "run_prove", "add_derive_options", "run_derive"]
+
+#: prove options that only make sense for backpropagation recipes
+_NETWORK_ONLY = ("layers", "activation", "loss", "bias", "parameters")
+#: prove options that only make sense for optimizers
+_OPTIMIZER_ONLY = ("steps", "lr_schedule", "hyper", "dim")
+_OUTPUT_SECONDS = 0.5
+
+
+def add_prove_options(parser: argparse.ArgumentParser, choice: argparse._ActionsContainer) -> None:
+    """``--optimizers`` (in the group ``choice``, exclusive with ``--conventions``) and the
+    options of an optimizer proof."""
+    choice.add_argument(
+        "--optimizers",
+        default=None,
+        metavar="A,B",
+        help=f"prove two optimizer recipes instead: two of {', '.join(OPTIMIZERS)}",
+    )
+    group = parser.add_argument_group("optimizers (with --optimizers)")
+    group.add_argument("--steps", default=None, metavar="T", help="steps compared (default: 3)")
+    group.add_argument(
+        "--lr-schedule",
+        default=None,
+        choices=list(SCHEDULES),
+        help="one learning rate lr, or one per step lr_1, lr_2, ... (default: constant)",
+    )
+    group.add_argument(
+        "--hyper",
+        default=None,
+        metavar="NAME=VALUE,...",
+        help="hyperparameters given as exact numbers, e.g. mu=0.9,lr=1/10 (default: symbols); "
+        "with --lr-schedule per-step the rates are lr_1, lr_2, ...",
+    )
+    group.add_argument("--dim", default=None, metavar="N", help="number of parameters (default: 2)")
+
+
+def _int(text: str | None, option: str, default: int) -> int:
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(f"{option} must be an integer, got {text!r}") from None
+
+
+def refuse_optimizer_options(args: argparse.Namespace) -> None:
+    """A one-line error for an optimizer option given without ``--optimizers``."""
+    for name in _OPTIMIZER_ONLY:
+        if getattr(args, name, None) is not None:
+            raise InputError(f"--{name.replace('_', '-')} is an option of --optimizers A,B")
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.json and args.format not in (None, "json"):
+        raise InputError(f"--json and --format {args.format} contradict each other; give one")
+    return "json" if args.json else (args.format or "text")
+
+
+def run_prove(args: argparse.Namespace) -> int:
+    """``prove --optimizers A,B``: the proof, printed as text, JSON or a document."""
+    for name in _NETWORK_ONLY:
+        if getattr(args, name, None) is not None:
+            option = f"--{name}" if name != "bias" else "--bias/--no-bias"
+            raise InputError(f"{option} describes a network; leave it out with --optimizers")
+    if args.general:
+        raise InputError("--general is for conventions; leave it out with --optimizers")
+    a, b = check_names(args.optimizers.split(","))
+    fmt = _format(args)
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
+    limits = Limits(timeout=args.timeout, started=args.started, reserve=_OUTPUT_SECONDS)
+    report = prove_optimizers(
+        a,
+        b,
+        steps=_int(args.steps, "--steps", 3),
+        lr_schedule=args.lr_schedule or "constant",
+        hyper=args.hyper,
+        dim=_int(args.dim, "--dim", 2),
+        limits=limits,
+        conditions=not args.no_conditions,
+    )
+    if fmt == "json":
+        print(json.dumps(report.to_dict(), indent=2))
+    elif fmt == "text":
+        print(optimizer_text(report))
+    else:
+        print(optimizer_document(report).render(fmt), end="")
+    return report.exit_code
+
+
+def add_derive_options(choice: argparse._ActionsContainer) -> None:
+    """``derive --optimizer NAME`` (in the group ``choice``, exclusive with ``--convention``)."""
+    choice.add_argument(
+        "--optimizer",
+        default=None,
+        metavar="NAME",
+        help=f"show an optimizer's recurrence instead: one of {', '.join(OPTIMIZERS)}",
+    )
+
+
+def run_derive(args: argparse.Namespace) -> int:
+    """``derive --optimizer NAME``: the recurrence as a document."""
+    for name in _NETWORK_ONLY:
+        if getattr(args, name, None) is not None:
+            option = f"--{name}" if name != "bias" else "--bias/--no-bias"
+            raise InputError(f"{option} describes a network; leave it out with --optimizer")
+    doc = recurrence_document(args.optimizer.strip())
+    if args.out is not None:
+        check_writable(args.out)
+    text = doc.render(args.format)
+    if args.out is None:
+        print(text, end="")
+    else:
+        write_atomic(args.out, text)
+        print(f"wrote {args.out}")
+    return 0
