@@ -25,7 +25,7 @@ from ..proof.results import DIFFERS, EQUAL, UNKNOWN
 from .recipes import Optimizer
 from .results import EntryResult, OptimizerCounterexample, StepResult
 from .setting import Setting
-from .unroll import GradientOracle, Run, run, unroll
+from .unroll import GradientOracle, Run, Stepper, initial_point, run
 from .vector import Vec
 from .witness import Probe, compare_values, probes
 from .zero import exact_zero
@@ -172,12 +172,16 @@ def compare(
     ``stop_at_first``: stop at the first entry not proven equal (a condition's proof)."""
     out = out or Outcome()
     out.oracle = oracle = GradientOracle(setting.dim)
-    ra = unroll(a, setting, oracle, condition, clock.check)
-    rb = unroll(b, setting, oracle, condition, clock.check)
+    start = initial_point(setting.dim)
+    sa = Stepper(a, setting, start, oracle, condition)
+    sb = Stepper(b, setting, start, oracle, condition)
     for t in range(1, setting.steps + 1):
+        clock.check()
+        va = sa.advance()
+        vb = sb.advance()
         for i in range(1, setting.dim + 1):
             clock.check()
-            diff = rb.observed[t][i - 1] - ra.observed[t][i - 1]
+            diff = vb[i - 1] - va[i - 1]
             if exact_zero(diff):
                 out.entries[(t, i)] = EntryResult(t, i, EQUAL)
                 continue

@@ -125,7 +125,9 @@ def _try(
     proof = compare(a, b, setting, subs, clock, attempts=0, stop_at_first=True)
     if proof.all_equal(setting):
         return ConditionResult(text, EQUAL, "every entry of every step proven equal under it")
-    refute = compare(a, b, setting, subs, clock, attempts=CONDITION_ATTEMPTS)
+    first = min(t for (t, _), e in proof.entries.items() if e.status != EQUAL)
+    short = replace(setting, steps=first)  # a counterexample there is enough
+    refute = compare(a, b, short, subs, clock, attempts=CONDITION_ATTEMPTS)
     ce = refute.counterexample
     if ce is not None:
         return ConditionResult(text, DIFFERS, f"still differ at {ce.parameter} (counterexample)")
@@ -177,35 +179,54 @@ def proportional(
     if not found:
         return ConditionResult(text, UNKNOWN, "no probe")
     base = found[0].sample
-    needs: list[tuple[sp.Poly, str]] = []
+    needs: list[tuple[sp.Poly, dict[str, object]]] = []
     for probe in (replace(p, sample=base) for p in found):
         clock.check()
         runs = concrete_runs(a, b, setting, condition, probe)
         if runs is None:
             continue
-        poly = _constraint(runs[0].observed, runs[1].observed, setting)
-        if poly is not None:
-            needs.append((poly, f"L(p) = {sp.sstr(probe.loss)}"))
+        found_constraint = _constraint(runs[0].observed, runs[1].observed, setting)
+        if found_constraint is not None:
+            poly, entry = found_constraint
+            start = {f"p0_{k}": str(v) for k, v in enumerate(probe.start, 1)}
+            needs.append(
+                (
+                    poly,
+                    {
+                        "loss": sp.sstr(probe.loss),
+                        "start": start,
+                        "entry": entry,
+                        "polynomial": sp.sstr(poly.as_expr()),
+                        "c": _roots(poly),
+                    },
+                )
+            )
     if not needs:
         return ConditionResult(text, UNKNOWN, "no exact constraint on c was found")
     common = needs[0][0]
     for poly, _ in needs[1:]:
         common = common.gcd(poly)
     at = ", ".join(f"{s} = {v}" for s, v in base) or "the given hyperparameters"
-    shown = "; ".join(f"{_roots(p)} for {where}" for p, where in needs[:2])
+    details: dict[str, object] = {
+        "relation": f"{y} = c*{x}",
+        "hyperparameters": {s.name: str(v) for s, v in base},
+        "constraints": [info for _, info in needs],
+    }
+    shown = "; ".join(f"{info['c']} for L(p) = {info['loss']}" for _, info in needs[:2])
     if common.degree() <= 0:
-        return ConditionResult(
-            text,
-            DIFFERS,
+        note = (
             f"no c: at {at}, agreement at the first differing entry needs {shown} (exact); "
-            "no value of c, even one depending on the hyperparameters, satisfies all",
+            "no value of c, even one depending on the hyperparameters, satisfies all"
         )
-    return ConditionResult(text, UNKNOWN, f"the probes allow {_roots(common)} at {at}")
+        return ConditionResult(text, DIFFERS, note, details)
+    note = f"the probes allow {_roots(common)} at {at}"
+    return ConditionResult(text, UNKNOWN, note, details)
 
 
-def _constraint(oa: list, ob: list, setting: Setting) -> sp.Poly | None:
-    """The polynomial in ``c`` whose roots make the first entry that depends on ``c`` agree
-    (``None`` if no entry gives a rational function of ``c`` with rational coefficients)."""
+def _constraint(oa: list, ob: list, setting: Setting) -> tuple[sp.Poly, str] | None:
+    """The polynomial in ``c`` whose roots make the first entry where the recipes differ agree,
+    and that entry (``None`` if it is no rational function of ``c`` with rational
+    coefficients)."""
     for t in range(1, setting.steps + 1):
         for i in range(setting.dim):
             d = sp.together(ob[t][i] - oa[t][i])
@@ -216,7 +237,7 @@ def _constraint(oa: list, ob: list, setting: Setting) -> sp.Poly | None:
             num = sp.Poly(sp.numer(d), FACTOR)
             if num.domain not in (sp.ZZ, sp.QQ):
                 return None
-            return num
+            return num, f"p{t}_{i + 1}"
     return None
 
 

@@ -185,7 +185,7 @@ HYPERPARAMETERS: dict[str, Hyperparameter] = {
             "eps",
             "added to the denominator sqrt(v_hat) + eps (Adam)",
             r"\epsilon",
-            "positive",
+            "nonnegative",
             (_f("1/10"), _f("1/4"), _f("1/100"), _f("1/2"), _f("1/3")),
             default=1e-8,
         ),

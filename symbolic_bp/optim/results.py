@@ -151,14 +151,23 @@ class OptimizerCounterexample:
 @dataclass
 class ConditionResult:
     """A candidate condition and what re-running the proof under it gave: ``equal`` (proven:
-    every step equal), ``differs`` (a counterexample under the condition), or ``unknown``."""
+    every step equal), ``differs`` (a counterexample under the condition), or ``unknown``.
+    ``details`` holds the data of a search for a factor (the constraints found, per loss)."""
 
     condition: str
     status: str
     note: str = ""
+    details: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return {"condition": self.condition, "status": self.status, "note": self.note}
+        out: dict[str, object] = {
+            "condition": self.condition,
+            "status": self.status,
+            "note": self.note,
+        }
+        if self.details:
+            out["details"] = self.details
+        return out
 
 
 @dataclass

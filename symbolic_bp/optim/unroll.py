@@ -37,6 +37,7 @@ __all__ = [
     "GradientOracle",
     "GradientPoint",
     "Run",
+    "Stepper",
     "unroll",
     "run",
     "initial_point",
@@ -118,6 +119,73 @@ def check_step(opt: Optimizer, t: int, out: object) -> tuple[Vec, dict[str, Vec]
     return p, dict(state)
 
 
+class Stepper:
+    """Runs ``opt`` one step at a time (:meth:`advance`), recording into :attr:`run`.
+
+    ``condition`` substitutes relations among the hyperparameters (``wd -> lr*l2``);
+    ``hyper_values`` then gives numbers to the remaining symbols (a concrete run). Errors of the
+    recipe's own code become one-line :class:`InputError` naming the optimizer.
+    """
+
+    def __init__(
+        self,
+        opt: Optimizer,
+        setting: Setting,
+        p0: Vec,
+        grad: Callable[[Vec], Vec],
+        condition: Mapping[sp.Symbol, sp.Expr] | None = None,
+        hyper_values: Mapping[sp.Symbol, sp.Expr] | None = None,
+    ) -> None:
+        self.opt, self.setting, self.grad = opt, setting, grad
+        self.condition = dict(condition or {})
+        self.hyper_values = dict(hyper_values or {})
+        self.run = Run(opt.name)
+        self.t = 0
+        self._guarded(lambda: self._start(p0))
+
+    def _view(self, t: int) -> Hyper:
+        h = hyper_view(self.opt, self.setting, t, self.condition)
+        if self.hyper_values:
+            values = {k: h[k].xreplace(self.hyper_values) for k in self.opt.hyper_names()}
+            h = Hyper(self.opt.name, values)
+        return h
+
+    def _start(self, p0: Vec) -> None:
+        h = self._view(1)
+        state = self.opt.init(p0, h)
+        self._record(p0, state, h)
+
+    def _record(self, p: Vec, state: dict[str, Vec], h: Hyper) -> None:
+        self.run.params.append(p)
+        self.run.states.append(state)
+        self.run.observed.append(self.opt.observe(p, state, h))
+
+    def advance(self) -> Vec:
+        """Step ``t + 1``; returns the vector compared after it."""
+        self._guarded(self._step)
+        return self.run.observed[-1]
+
+    def _step(self) -> None:
+        t = self.t = self.t + 1
+        h = self._view(t)
+        if isinstance(self.grad, GradientOracle):
+            self.grad.who = (self.opt.name, t)
+        p, state = self.run.params[-1], self.run.states[-1]
+        new_p, new_state = check_step(self.opt, t, self.opt.step(t, p, state, self.grad, h))
+        self._record(new_p, new_state, h)
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except SymbolicBPError:
+            raise
+        except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+            raise InputError(
+                f"optimizer {self.opt.name!r} failed at step {self.t}: {type(e).__name__}: "
+                f"{str(e).splitlines()[0] if str(e) else ''}"
+            ) from None
+
+
 def run(
     opt: Optimizer,
     setting: Setting,
@@ -127,46 +195,14 @@ def run(
     hyper_values: Mapping[sp.Symbol, sp.Expr] | None = None,
     tick: Callable[[], None] | None = None,
 ) -> Run:
-    """Steps ``1..setting.steps`` of ``opt`` from ``p0`` with the gradient ``grad``.
-
-    ``condition`` substitutes relations among the hyperparameters (``wd -> lr*l2``);
-    ``hyper_values`` then gives numbers to the remaining symbols (a concrete run). Errors of the
-    recipe's own code become one-line :class:`InputError` naming the optimizer and step.
-    """
-    cond = dict(condition or {})
-    out = Run(opt.name)
-    p = p0
-
-    def view(t: int) -> Hyper:
-        h = hyper_view(opt, setting, t, cond)
-        if hyper_values:
-            values = {k: h[k].xreplace(dict(hyper_values)) for k in opt.hyper_names()}
-            h = Hyper(opt.name, values)
-        return h
-
-    try:
-        h = view(1)
-        state = opt.init(p, h)
-        out.params.append(p)
-        out.states.append(state)
-        out.observed.append(opt.observe(p, state, h))
-        for t in range(1, setting.steps + 1):
-            if tick is not None:
-                tick()
-            h = view(t)
-            if isinstance(grad, GradientOracle):
-                grad.who = (opt.name, t)
-            p, state = check_step(opt, t, opt.step(t, p, state, grad, h))
-            out.params.append(p)
-            out.states.append(state)
-            out.observed.append(opt.observe(p, state, h))
-    except SymbolicBPError:
-        raise
-    except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
-        raise InputError(
-            f"optimizer {opt.name!r} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-        ) from None
-    return out
+    """Steps ``1..setting.steps`` of ``opt`` from ``p0`` with the gradient ``grad`` (see
+    :class:`Stepper`)."""
+    stepper = Stepper(opt, setting, p0, grad, condition, hyper_values)
+    for _ in range(setting.steps):
+        if tick is not None:
+            tick()
+        stepper.advance()
+    return stepper.run
 
 
 def unroll(
