@@ -33,3 +33,31 @@ def test_user_convention_in_a_few_lines():
         assert report.equivalent is True
     finally:
         unregister("my_book")
+
+
+def test_user_optimizer_in_a_few_lines():
+    """A framework's own optimizer form, registered and proven like the built-in ones."""
+    from symbolic_bp import (
+        Optimizer,
+        optimizer_text,
+        prove_optimizers,
+        register_optimizer,
+        unregister_optimizer,
+    )
+
+    class HeavyBall(Optimizer):
+        name = "heavy_ball"
+        hyperparameters = ("lr", "mu")
+        state = ("v",)
+
+        def step(self, t, p, state, grad, h):
+            v = h.mu * state["v"] - h.lr * grad(p)  # Keras' signs
+            return p + v, {"v": v}
+
+    register_optimizer(HeavyBall())
+    try:
+        report = prove_optimizers("heavy_ball", "momentum_lr_inside")
+        assert report.equivalent is True
+        assert optimizer_text(report).startswith("EQUAL: heavy_ball and momentum_lr_inside")
+    finally:
+        unregister_optimizer("heavy_ball")

@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     network_options(d, "generic")
     choice = d.add_mutually_exclusive_group()
     choice.add_argument(
-        "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
+        "--convention", default=None, metavar="NAME", help="a convention (default: delta)"
     )
     optim_command.add_derive_options(choice)
     d.add_argument(
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.optimizer is not None:
         return optim_command.run_derive(args)
-    conv = get_convention(args.convention)
+    conv = get_convention(args.convention or "delta")
     net = build_network(args)
     parameters: list[str] | str | None = None
     if args.parameters is not None:

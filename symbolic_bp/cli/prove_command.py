@@ -40,9 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     choice = p.add_mutually_exclusive_group()
     choice.add_argument(
         "--conventions",
-        default=DEFAULT_CONVENTIONS,
+        default=None,  # so that --optimizers can tell it was given
         metavar="A,B",
-        help=f"two of: {', '.join(CONVENTIONS)} (default: %(default)s)",
+        help=f"two of: {', '.join(CONVENTIONS)} (default: {DEFAULT_CONVENTIONS})",
     )
     optim_command.add_prove_options(p, choice)
     p.add_argument(
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     if args.optimizers is not None:
         return optim_command.run_prove(args)
     optim_command.refuse_optimizer_options(args)
-    a, b = two_conventions(args.conventions)
+    a, b = two_conventions(args.conventions or DEFAULT_CONVENTIONS)
     fmt = _format(args)
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
