@@ -10,16 +10,28 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from typing import NamedTuple
 
 from ..errors import InputError
 from ..files import check_writable, write_atomic
-from ..optim import OPTIMIZERS, prove_optimizers
+from ..optim import OPTIMIZERS, get_optimizer, prove_optimizers
+from ..optim.hyper import check_value
+from ..optim.numeric import check_elementwise
 from ..optim.prover import check_names
-from ..optim.setting import SCHEDULES
+from ..optim.setting import SCHEDULES, parse_hyper
+from ..parsing import parse_rational
 from ..proof import Limits
 from ..render.optimizers import optimizer_document, optimizer_text, recurrence_document
 
-__all__ = ["add_prove_options", "run_prove", "add_derive_options", "run_derive"]
+__all__ = [
+    "add_prove_options",
+    "run_prove",
+    "add_derive_options",
+    "run_derive",
+    "add_train_options",
+    "train_options",
+    "TrainOptimizers",
+]
 
 #: prove options that only make sense for backpropagation recipes
 _NETWORK_ONLY = ("layers", "activation", "loss", "bias", "parameters")
@@ -135,3 +147,63 @@ def run_derive(args: argparse.Namespace) -> int:
         write_atomic(args.out, text)
         print(f"wrote {args.out}")
     return 0
+
+
+def add_train_options(parser: argparse.ArgumentParser) -> None:
+    """``train --optimizer A[,B...] [--hyper ...] [--lr-decay G]``."""
+    group = parser.add_argument_group("optimizers")
+    group.add_argument(
+        "--optimizer",
+        default=None,
+        metavar="A[,B...]",
+        help="train each convention under these optimizer recipes, the convention giving the "
+        f"gradient (one of {', '.join(OPTIMIZERS)}; default: plain steps)",
+    )
+    group.add_argument(
+        "--hyper",
+        default=None,
+        metavar="NAME=VALUE,...",
+        help="the optimizers' hyperparameters, e.g. mu=0.9,beta2=0.999 (default: PyTorch's); "
+        "the learning rate is --lr",
+    )
+    group.add_argument(
+        "--lr-decay",
+        default=None,
+        metavar="G",
+        help="learning-rate schedule lr_t = lr * G**(t-1), t the step (default: 1, constant)",
+    )
+
+
+class TrainOptimizers(NamedTuple):
+    """The optimizer options of ``train``, checked."""
+
+    optimizers: list[str]
+    hyper: dict[str, float]
+    lr_decay: float
+
+
+def train_options(args: argparse.Namespace) -> TrainOptimizers:
+    """The optimizer options of ``train`` (none: plain steps), every value checked."""
+    if args.optimizer is None:
+        for option, value in (("--hyper", args.hyper), ("--lr-decay", args.lr_decay)):
+            if value is not None:
+                raise InputError(f"{option} is an option of --optimizer")
+        return TrainOptimizers([], {}, 1.0)
+    names = [get_optimizer(n.strip()).name for n in args.optimizer.split(",")]
+    hyper = parse_hyper(args.hyper) if args.hyper is not None else {}
+    known = {h.name: h for n in names for h in get_optimizer(n).hyper_info()}
+    for name, value in hyper.items():
+        if name not in known or name == "lr":
+            hint = " (the learning rate is --lr)" if name == "lr" else ""
+            valid = ", ".join(k for k in known if k != "lr")
+            raise InputError(
+                f"--hyper: {name!r} is not a hyperparameter of "
+                f"{', '.join(names)}{hint}; valid: {valid}"
+            )
+        check_value(name, value, known[name])
+    decay = 1.0 if args.lr_decay is None else float(parse_rational(args.lr_decay, "--lr-decay"))
+    if not decay > 0:
+        raise InputError(f"--lr-decay must be positive, got {args.lr_decay!r}")
+    for name in names:
+        check_elementwise(name)
+    return TrainOptimizers(names, {k: float(v) for k, v in hyper.items()}, decay)
