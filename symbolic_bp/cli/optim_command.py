@@ -16,8 +16,8 @@ from ..errors import InputError
 from ..files import check_writable, write_atomic
 from ..optim import OPTIMIZERS, get_optimizer, prove_optimizers
 from ..optim.hyper import check_value
-from ..optim.numeric import check_elementwise
 from ..optim.prover import check_names
+from ..optim.recurrence import check_elementwise
 from ..optim.setting import SCHEDULES, parse_hyper
 from ..parsing import parse_rational
 from ..proof import Limits

@@ -2,8 +2,9 @@ r"""An optimizer's recurrence on NumPy arrays, for ``symbolic-bp train --optimiz
 
 The recurrence (:mod:`~symbolic_bp.optim.recurrence`) is written for one entry; it applies to
 whole arrays only when the recipe treats every entry alike and on its own, which
-:func:`check_elementwise` proves (the recipe run on two entries gives, for each, the one-entry
-recurrence with that entry's symbols) before any number is computed.
+:func:`~symbolic_bp.optim.recurrence.check_elementwise` proves (the recipe run on two entries
+gives, for each, the one-entry recurrence with that entry's symbols) before any number is
+computed.
 
 >>> import numpy as np
 >>> opt = NumericOptimizer("momentum", {"mu": 0.5}, lr=0.1)
@@ -24,63 +25,12 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InputError
-from .recipes import Hyper, Optimizer, get_optimizer
-from .recurrence import Recurrence, T, recurrence
-from .vector import Vec
-from .zero import exact_zero
+from .recipes import Optimizer, get_optimizer
+from .recurrence import T, check_elementwise, new_states
 
-__all__ = ["NumericOptimizer", "check_elementwise", "hyper_defaults", "optimizer_stepper"]
+__all__ = ["NumericOptimizer", "hyper_defaults", "optimizer_stepper"]
 
 Arrays = dict[str, np.ndarray]
-
-
-def _entry(name: str, i: int) -> sp.Symbol:
-    return sp.Symbol(f"{name}__{i}", real=True)
-
-
-def check_elementwise(optimizer: str | Optimizer) -> Recurrence:
-    """The recurrence of ``optimizer``, after proving that on two entries each entry follows it
-    with its own symbols. **Raises:** :class:`InputError` otherwise."""
-    opt = get_optimizer(optimizer)
-    rec = recurrence(opt)
-    h = Hyper(opt.name, dict(rec.hyper))
-    old = {n: Vec([_entry(f"{n}_old", 1), _entry(f"{n}_old", 2)]) for n in opt.state}
-    p = Vec([_entry("p", 1), _entry("p", 2)])
-    asked: list[Vec] = []
-
-    def grad(point: Vec) -> Vec:
-        k = len(asked)
-        asked.append(point)
-        return Vec([_entry(f"g{k}", 1), _entry(f"g{k}", 2)])
-
-    new_p, new_state = opt.step(T, p, old, grad, h)
-    for i in (1, 2):
-        rename: dict[sp.Basic, sp.Basic] = {rec.previous: _entry("p", i)}
-        rename.update(
-            {s: _entry(f"{n}_old", i) for n, s in zip(opt.state, rec.old_states(), strict=True)}
-        )
-        rename.update({g: _entry(f"g{k}", i) for k, (g, _) in enumerate(rec.gradients)})
-        pairs = [(new_p[i - 1], rec.param.xreplace(_new_states(rec)).xreplace(rename))]
-        pairs += [
-            (new_state[n][i - 1], e.xreplace(rename))
-            for n, (_, e) in zip(opt.state, rec.states, strict=True)
-        ]
-        if len(asked) != len(rec.gradients):
-            raise InputError(f"optimizer {opt.name!r} asks for a different number of gradients")
-        pairs += [
-            (q[i - 1], pt.xreplace(rename)) for q, (_, pt) in zip(asked, rec.gradients, strict=True)
-        ]
-        if not all(exact_zero(a - b) for a, b in pairs):
-            raise InputError(
-                f"optimizer {opt.name!r} does not treat each entry on its own (or could not be "
-                "shown to): train applies a recipe entry by entry"
-            )
-    return rec
-
-
-def _new_states(rec: Recurrence) -> dict[sp.Basic, sp.Basic]:
-    """``m_t -> its expression``: the parameter's update written without the new states."""
-    return {sym: expr for sym, expr in rec.states}
 
 
 def hyper_defaults(optimizer: Optimizer, given: Mapping[str, float]) -> dict[str, float]:
@@ -129,7 +79,7 @@ class NumericOptimizer:
         args = [rec.previous, *rec.old_states(), *grads, T, *hyper_syms]
         self._points = [_fn(args, point) for _, point in rec.gradients]
         self._states = [_fn(args, expr) for _, expr in rec.states]
-        self._param = _fn(args, rec.param.xreplace(_new_states(rec)))
+        self._param = _fn(args, rec.param.xreplace(new_states(rec)))
         p0 = sp.Symbol("p_0", real=True)
         self._initial = [_fn([p0, *hyper_syms], expr) for _, expr in rec.initial]
 

@@ -29,8 +29,9 @@ from .recipes import Hyper, Optimizer, get_optimizer
 from .setting import CONSTANT, PER_STEP, SCHEDULES
 from .unroll import check_step
 from .vector import Vec
+from .zero import exact_zero
 
-__all__ = ["Recurrence", "recurrence", "T"]
+__all__ = ["Recurrence", "recurrence", "check_elementwise", "new_states", "T"]
 
 #: the step number of a recurrence
 T = sp.Symbol("t", integer=True, positive=True)
@@ -114,3 +115,52 @@ def recurrence(optimizer: str | Optimizer, schedule: str = CONSTANT) -> Recurren
         initial,
         hyper,
     )
+
+
+def _entry(name: str, i: int) -> sp.Symbol:
+    return sp.Symbol(f"{name}__{i}", real=True)
+
+
+def check_elementwise(optimizer: str | Optimizer) -> Recurrence:
+    """The recurrence of ``optimizer``, after proving that on two entries each entry follows it
+    with its own symbols. **Raises:** :class:`InputError` otherwise."""
+    opt = get_optimizer(optimizer)
+    rec = recurrence(opt)
+    h = Hyper(opt.name, dict(rec.hyper))
+    old = {n: Vec([_entry(f"{n}_old", 1), _entry(f"{n}_old", 2)]) for n in opt.state}
+    p = Vec([_entry("p", 1), _entry("p", 2)])
+    asked: list[Vec] = []
+
+    def grad(point: Vec) -> Vec:
+        k = len(asked)
+        asked.append(point)
+        return Vec([_entry(f"g{k}", 1), _entry(f"g{k}", 2)])
+
+    new_p, new_state = opt.step(T, p, old, grad, h)
+    for i in (1, 2):
+        rename: dict[sp.Basic, sp.Basic] = {rec.previous: _entry("p", i)}
+        rename.update(
+            {s: _entry(f"{n}_old", i) for n, s in zip(opt.state, rec.old_states(), strict=True)}
+        )
+        rename.update({g: _entry(f"g{k}", i) for k, (g, _) in enumerate(rec.gradients)})
+        pairs = [(new_p[i - 1], rec.param.xreplace(new_states(rec)).xreplace(rename))]
+        pairs += [
+            (new_state[n][i - 1], e.xreplace(rename))
+            for n, (_, e) in zip(opt.state, rec.states, strict=True)
+        ]
+        if len(asked) != len(rec.gradients):
+            raise InputError(f"optimizer {opt.name!r} asks for a different number of gradients")
+        pairs += [
+            (q[i - 1], pt.xreplace(rename)) for q, (_, pt) in zip(asked, rec.gradients, strict=True)
+        ]
+        if not all(exact_zero(a - b) for a, b in pairs):
+            raise InputError(
+                f"optimizer {opt.name!r} does not treat each entry on its own (or could not be "
+                "shown to): train applies a recipe entry by entry"
+            )
+    return rec
+
+
+def new_states(rec: Recurrence) -> dict[sp.Basic, sp.Basic]:
+    """``m_t -> its expression``: the parameter's update written without the new states."""
+    return {sym: expr for sym, expr in rec.states}
