@@ -163,8 +163,8 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
         "--hyper",
         default=None,
         metavar="NAME=VALUE,...",
-        help="the optimizers' hyperparameters, e.g. mu=0.9,beta2=0.999 (default: PyTorch's); "
-        "the learning rate is --lr",
+        help="the optimizers' hyperparameters, e.g. mu=0.9,beta2=0.99 (defaults: mu 0.9, beta1 "
+        "0.9, beta2 0.999, eps 1e-8, wd 0.01, l2 0); the learning rate is --lr",
     )
     group.add_argument(
         "--lr-decay",
