@@ -16,7 +16,7 @@ from symbolic_bp import (
     register_optimizer,
     unregister_optimizer,
 )
-from symbolic_bp.optim import OPTIMIZERS, prove_optimizers
+from symbolic_bp.optim import OPTIMIZERS, Vec, prove_optimizers
 from symbolic_bp.optim.builtin import BUILT_IN_OPTIMIZERS, Adam, NesterovLookahead, adam_direction
 
 from .optim_oracle import iterate, polynomial_gradient
@@ -221,6 +221,10 @@ def test_a_name_is_registered_once(registered):
         ),
         pytest.param(lambda t, p, s, g, h: (p, {"x": p}), "returned the state", id="state"),
         pytest.param(lambda t, p, s, g, h: p, "must return", id="not-a-pair"),
+        pytest.param(lambda t, p, s, g, h: (p[0:1], {}), "as p, not a Vec", id="tuple-p"),
+        pytest.param(
+            lambda t, p, s, g, h: (Vec([p[0]]), {}), "p is not a vector of 2", id="short-p"
+        ),
         pytest.param(lambda t, p, s, g, h: (p - 0.5 * g(p), {}), "a float", id="float"),
         pytest.param(
             lambda t, p, s, g, h: (p - g(p[0]), {}), "asked for the gradient", id="grad-of-scalar"

@@ -103,8 +103,11 @@ def hyper_view(
     return Hyper(opt.name, {k: sp.sympify(v).xreplace(dict(condition)) for k, v in values.items()})
 
 
-def check_step(opt: Optimizer, t: int, out: object) -> tuple[Vec, dict[str, Vec]]:
-    """The recipe's ``(p, state)`` after step ``t``, or a one-line error saying what is wrong."""
+def check_step(
+    opt: Optimizer, t: int, out: object, what: str = "step()"
+) -> tuple[Vec, dict[str, Vec]]:
+    """The recipe's ``(p, state)`` after step ``t`` (``what`` returned it), or a one-line error
+    saying what is wrong."""
     where = f"optimizer {opt.name!r} at step {t}"
     if not (isinstance(out, tuple) and len(out) == 2):
         raise InputError(f"{where}: step() must return (p, state), got {type(out).__name__}")
@@ -114,7 +117,7 @@ def check_step(opt: Optimizer, t: int, out: object) -> tuple[Vec, dict[str, Vec]
     if not isinstance(state, Mapping) or set(state) != set(opt.state):
         keys = sorted(state) if isinstance(state, Mapping) else state
         raise InputError(
-            f"{where}: step() returned the state {keys!r}; it declares {list(opt.state)!r}"
+            f"{where}: {what} returned the state {keys!r}; it declares {list(opt.state)!r}"
         )
     return p, dict(state)
 
@@ -152,13 +155,21 @@ class Stepper:
 
     def _start(self, p0: Vec) -> None:
         h = self._view(1)
-        state = self.opt.init(p0, h)
+        _, state = check_step(self.opt, 0, (p0, self.opt.init(p0, h)), "init()")
         self._record(p0, state, h)
 
     def _record(self, p: Vec, state: dict[str, Vec], h: Hyper) -> None:
+        seen = self.opt.observe(p, state, h)
+        dim = len(self.run.params[0]) if self.run.params else len(p)
+        for what, v in (("p", p), ("observe()", seen), *state.items()):
+            if not isinstance(v, Vec) or len(v) != dim:
+                raise InputError(
+                    f"optimizer {self.opt.name!r} at step {self.t}: {what} is not a vector of "
+                    f"{dim} entries"
+                )
         self.run.params.append(p)
         self.run.states.append(state)
-        self.run.observed.append(self.opt.observe(p, state, h))
+        self.run.observed.append(seen)
 
     def advance(self) -> Vec:
         """Step ``t + 1``; returns the vector compared after it."""
