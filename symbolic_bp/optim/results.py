@@ -59,13 +59,19 @@ class EntryResult:
         """``p{step}_{coordinate}``: e.g. ``p3_1``, entry 1 after step 3."""
         return f"p{self.step}_{self.coordinate}"
 
+    def tidied(self) -> sp.Expr | None:
+        """:attr:`difference` in a readable form (factored, collected) when it is small."""
+        if self.difference is None or size(self.difference) > 150:
+            return self.difference
+        return tidy(self.difference)
+
     def difference_text(self) -> str | None:
         if self.difference is None:
             return None
         nodes = size(self.difference)
         if nodes > MAX_SHOWN_NODES:
             return f"(an expression of {nodes} nodes, not shown)"
-        return sp.sstr(tidy(self.difference) if nodes <= 150 else self.difference)
+        return sp.sstr(self.tidied())
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "status": self.status, "difference": self.difference_text()}

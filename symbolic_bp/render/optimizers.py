@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..optim.hyper import DOMAINS, hyperparameter
 from ..optim.recipes import Optimizer, get_optimizer
 from ..optim.recurrence import Recurrence, recurrence
-from ..optim.results import OptimizerCounterexample, OptimizerReport
+from ..optim.results import EntryResult, OptimizerCounterexample, OptimizerReport
 from ..optim.setting import CONSTANT
 from ..proof.results import DIFFERS, EQUAL, UNKNOWN
 from .document import Code, Document, Heading, Math, Para, Table
@@ -190,8 +190,8 @@ def optimizer_document(report: OptimizerReport) -> Document:
     return doc
 
 
-def _small_latex(entry: object) -> str:
-    diff = getattr(entry, "difference", None)
+def _small_latex(entry: EntryResult) -> str:
+    diff = entry.tidied()
     if diff is None or sp.count_ops(diff) > 200:
         return ""
     return optimizer_latex(diff)
