@@ -13,7 +13,7 @@ runs it once; the condition search runs it again under each candidate condition.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -30,7 +30,7 @@ from .vector import Vec
 from .witness import Probe, compare_values, probes
 from .zero import exact_zero
 
-__all__ = ["Outcome", "compare", "free_symbols", "concrete_runs", "ATTEMPTS"]
+__all__ = ["Outcome", "compare", "free_symbols", "concrete_runs", "samples", "ATTEMPTS"]
 
 #: probes tried for the main counterexample
 ATTEMPTS = 8
@@ -89,7 +89,8 @@ def concrete_runs(
     return ra, rb
 
 
-def _samples(setting: Setting) -> object:
+def samples(setting: Setting) -> Callable[[sp.Symbol], Sequence[Fraction]]:
+    """The sample values of a hyperparameter symbol (``lr_3`` has those of ``lr``)."""
     return lambda s: setting.info_of(s.name).samples
 
 
@@ -104,7 +105,7 @@ def _witness(
 ) -> None:
     """Certify the entries not proven equal by concrete probes; keep the earliest witness."""
     free = free_symbols(setting, condition)
-    for probe in probes(setting.dim, free, attempts, _samples(setting)):  # type: ignore[arg-type]
+    for probe in probes(setting.dim, free, attempts, samples(setting)):
         open_ = [k for k, e in out.entries.items() if e.status == UNKNOWN]
         if not open_:
             return

@@ -24,7 +24,7 @@ import sympy as sp
 
 from ..proof.clock import Clock
 from ..proof.results import DIFFERS, EQUAL, UNKNOWN
-from .compare import compare, concrete_runs, free_symbols
+from .compare import compare, concrete_runs, free_symbols, samples
 from .recipes import Optimizer
 from .results import ConditionResult, OptimizerReport
 from .setting import PER_STEP, Setting
@@ -175,7 +175,7 @@ def proportional(
     condition = {sy: FACTOR * sx}
     text = f"{y} = c*{x} for any number c"
     free = free_symbols(setting, condition)
-    found = probes(setting.dim, free, attempts, lambda s: setting.info_of(s.name).samples)
+    found = probes(setting.dim, free, attempts, samples(setting))
     if not found:
         return ConditionResult(text, UNKNOWN, "no probe")
     base = found[0].sample

@@ -18,7 +18,7 @@ p_1**2 + p_1*p_2/3 - p_1/2 + 3*p_2**2/4 + p_2/3
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -26,7 +26,6 @@ from typing import Any
 import sympy as sp
 
 from ..intervals import Undecided, enclose, excludes_zero, interval_text
-from .setting import Setting
 from .vector import Vec
 
 __all__ = ["Probe", "probes", "Comparison", "compare_values", "exact_value", "sample_value"]
@@ -158,14 +157,3 @@ def compare_values(a: sp.Expr, b: sp.Expr) -> Comparison:
     shown_a: Fraction | str = fa if fa is not None else interval_text(ia)
     shown_b: Fraction | str = fb if fb is not None else interval_text(ib)
     return Comparison(apart, shown_a, shown_b, (_approx(a), _approx(b)))
-
-
-def values_text(sample: Mapping[sp.Symbol, sp.Rational]) -> dict[str, Fraction]:
-    """A probe's hyperparameter sample by name, as fractions."""
-    return {s.name: Fraction(int(v.p), int(v.q)) for s, v in sample.items()}
-
-
-def describe_probe(probe: Probe, setting: Setting) -> str:
-    """One line: the loss and start of ``probe``."""
-    start = ", ".join(f"p0_{i} = {v}" for i, v in enumerate(probe.start, 1))
-    return f"L(p) = {sp.sstr(probe.loss)}, {start} ({setting.dim} parameters)"
