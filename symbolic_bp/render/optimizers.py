@@ -147,8 +147,14 @@ def _condition_lines(report: OptimizerReport) -> list[str]:
     if report.conditions:
         lines.append("They agree (proven: the proof re-run under the condition) when:")
         lines.extend(f"  - {c}" for c in report.conditions)
-    elif report.conditions_searched:
+    elif report.conditions_searched and report.searched:
         lines.append("No condition searched makes them agree.")
+    elif report.conditions_searched:
+        lines.append(
+            "(No candidate condition applies: they are a constant rate, h = 0 and relations "
+            "between the recipes' own hyperparameters, for hyperparameters not given as numbers.)"
+        )
+        return lines
     else:
         lines.append("(No condition under which they agree was searched for.)")
         return lines
