@@ -13,6 +13,12 @@ every step is then proven equal; otherwise a counterexample under it refutes it,
 ``unknown``. Single relations first; pairs only when no single one works. Finally, for every
 such pair ``x``, ``y`` still unrelated, :func:`proportional` decides whether *any* factor
 ``c`` in ``y = c*x`` makes the recipes agree, by solving for ``c`` exactly.
+
+>>> from symbolic_bp.optim.builtin import SGDL2, SGDWeightDecay
+>>> from symbolic_bp.optim.setting import make_setting
+>>> a, b = SGDL2(), SGDWeightDecay()
+>>> [c.text for c in candidates(a, b, make_setting([a, b]))]
+['l2 = 0', 'wd = 0', 'wd = l2', 'wd = l2*lr', 'l2 = lr*wd']
 """
 
 from __future__ import annotations
