@@ -31,6 +31,7 @@ __all__ = [
     "add_train_options",
     "train_options",
     "TrainOptimizers",
+    "train_summary",
 ]
 
 #: prove options that only make sense for backpropagation recipes
@@ -207,3 +208,11 @@ def train_options(args: argparse.Namespace) -> TrainOptimizers:
     for name in names:
         check_elementwise(name)
     return TrainOptimizers(names, {k: float(v) for k, v in hyper.items()}, decay)
+
+
+def train_summary(options: TrainOptimizers) -> str:
+    """One line for ``train``'s output: the optimizers, the given hyperparameters, the rate."""
+    given = ", ".join(f"{k} = {v:g}" for k, v in options.hyper.items()) or "defaults"
+    rate = "lr" if options.lr_decay == 1.0 else f"lr * {options.lr_decay:g}**(t-1)"
+    names = ", ".join(options.optimizers)
+    return f"optimizers {names}; hyperparameters: {given}; rate of step t: {rate}"

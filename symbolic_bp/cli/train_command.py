@@ -95,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         f"trained {net.describe()} on {args.data} ({X.shape[0]} samples), {epochs} epochs, "
         f"lr {lr:g}, {'full batch' if batch is None else f'batches of {batch}'}, seed {seed}"
     )
+    if optim.optimizers:
+        print(optim_command.train_summary(optim))
     print(training.history_text(history))
     if args.history is not None:
         training.write_history(history, args.history)
