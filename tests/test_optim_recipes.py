@@ -288,3 +288,19 @@ def test_an_identity_that_needs_square_root_algebra_is_unknown_never_equal(regis
     report = prove_optimizers(registered(Efficient()), "adam", steps=2, hyper="eps=0")
     assert [s.status for s in report.steps] == ["equal", "unknown"]
     assert report.equivalent is None
+
+
+def test_a_recipe_with_hidden_state_is_refused():
+    """A recipe that counts its calls in an attribute is no recurrence: refused, not proven."""
+
+    class Counting(Optimizer):
+        name = "counting"
+        hyperparameters = ("lr",)
+        calls = 0
+
+        def step(self, t, p, state, grad, h):
+            self.calls += 1
+            return p - h.lr * grad(p) * (1 if self.calls < 4 else 2), {}
+
+    with pytest.raises(InputError, match="keeps state outside the state it returns"):
+        prove_optimizers(Counting(), "sgd")

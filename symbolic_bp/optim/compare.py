@@ -22,6 +22,7 @@ import sympy as sp
 from ..errors import InputError
 from ..proof.clock import Clock
 from ..proof.results import DIFFERS, EQUAL, UNKNOWN
+from .atoms import Atoms
 from .recipes import Optimizer
 from .results import EntryResult, OptimizerCounterexample, StepResult
 from .setting import Setting
@@ -30,7 +31,15 @@ from .vector import Vec
 from .witness import Probe, compare_values, probes
 from .zero import exact_zero
 
-__all__ = ["Outcome", "compare", "free_symbols", "concrete_runs", "samples", "ATTEMPTS"]
+__all__ = [
+    "Outcome",
+    "compare",
+    "free_symbols",
+    "concrete_runs",
+    "samples",
+    "check_stateless",
+    "ATTEMPTS",
+]
 
 #: probes tried for the main counterexample
 ATTEMPTS = 8
@@ -77,16 +86,44 @@ def concrete_runs(
     setting: Setting,
     condition: Mapping[sp.Symbol, sp.Expr],
     probe: Probe,
-) -> tuple[Run, Run] | None:
-    """Both recipes on ``probe`` in exact arithmetic (``None`` if a recipe fails there)."""
+) -> tuple[Run, Run, Atoms] | None:
+    """Both recipes on ``probe`` in exact arithmetic, irrational values kept as enclosed atoms
+    (:mod:`~symbolic_bp.optim.atoms`); ``None`` if a recipe fails there."""
     values = dict(probe.sample)
     start = Vec(probe.start)
+    atoms = Atoms()
     try:
-        ra = run(a, setting, start, probe.oracle(), condition, values)
-        rb = run(b, setting, start, probe.oracle(), condition, values)
+        ra = run(a, setting, start, probe.oracle(), condition, values, settle=atoms.settle)
+        rb = run(b, setting, start, probe.oracle(), condition, values, settle=atoms.settle)
     except InputError:
         return None
-    return ra, rb
+    return ra, rb, atoms
+
+
+def check_stateless(opt: Optimizer, setting: Setting) -> None:
+    """Refuse a recipe that keeps state outside its returned state (an attribute it changes, a
+    result that changes from one run to the next): it defines no recurrence to prove. Two exact
+    runs on the same probe must give the same values and leave its attributes as they were.
+
+    **Raises:** :class:`~symbolic_bp.errors.InputError`.
+    """
+    probe = probes(setting.dim, free_symbols(setting, {}), 1, samples(setting))[0]
+    before = _attributes(opt)
+    runs = [
+        run(opt, setting, Vec(probe.start), probe.oracle(), {}, dict(probe.sample), None, a.settle)
+        for a in (Atoms(), Atoms())
+    ]
+    if runs[0].observed != runs[1].observed or _attributes(opt) != before:
+        raise InputError(
+            f"optimizer {opt.name!r} keeps state outside the state it returns (its attributes "
+            "or results change from one run to the next); a recipe must compute its step from "
+            "its arguments alone"
+        )
+
+
+def _attributes(opt: Optimizer) -> dict[str, str]:
+    """The instance's attributes, as text (enough to see a counter or a list grow)."""
+    return {k: repr(v) for k, v in sorted(vars(opt).items())}
 
 
 def samples(setting: Setting) -> Callable[[sp.Symbol], Sequence[Fraction]]:
@@ -113,15 +150,15 @@ def _witness(
         runs = concrete_runs(a, b, setting, condition, probe)
         if runs is None:
             continue
-        ra, rb = runs
+        ra, rb, atoms = runs
         for t, i in sorted(open_):
-            cmp = compare_values(ra.observed[t][i - 1], rb.observed[t][i - 1])
+            cmp = compare_values(ra.observed[t][i - 1], rb.observed[t][i - 1], atoms)
             if not cmp.differs:
                 continue
             out.entries[(t, i)].status = DIFFERS
             best = out.counterexample
             if best is None or (t, i) < (best.step, best.coordinate):
-                out.counterexample = _counterexample(a, b, setting, probe, ra, rb, t, i)
+                out.counterexample = _counterexample(a, b, setting, probe, (ra, rb, atoms), t, i)
 
 
 def _counterexample(
@@ -129,16 +166,16 @@ def _counterexample(
     b: Optimizer,
     setting: Setting,
     probe: Probe,
-    ra: Run,
-    rb: Run,
+    runs: tuple[Run, Run, Atoms],
     t: int,
     i: int,
 ) -> OptimizerCounterexample:
+    ra, rb, atoms = runs
     trajectory = []
     for s in range(1, setting.steps + 1):
-        cmp = compare_values(ra.observed[s][i - 1], rb.observed[s][i - 1])
+        cmp = compare_values(ra.observed[s][i - 1], rb.observed[s][i - 1], atoms)
         trajectory.append((s, cmp.a, cmp.b))
-    cmp = compare_values(ra.observed[t][i - 1], rb.observed[t][i - 1])
+    cmp = compare_values(ra.observed[t][i - 1], rb.observed[t][i - 1], atoms)
     hyper = {k: v for k, v in setting.fixed}
     hyper.update({s.name: Fraction(int(v.p), int(v.q)) for s, v in probe.sample})
     order = setting.keys()

@@ -28,13 +28,16 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
+from ..errors import InputError
 from ..proof.clock import Clock
 from ..proof.results import DIFFERS, EQUAL, UNKNOWN
-from .compare import compare, concrete_runs, free_symbols, samples
+from .compare import compare, free_symbols, samples
 from .recipes import Optimizer
 from .results import ConditionResult, OptimizerReport
 from .setting import PER_STEP, Setting
-from .witness import probes
+from .unroll import Stepper
+from .vector import Vec
+from .witness import Probe, probes
 
 __all__ = ["Candidate", "candidates", "find_conditions", "proportional", "FACTOR"]
 
@@ -187,11 +190,7 @@ def proportional(
     base = found[0].sample
     needs: list[tuple[sp.Poly, dict[str, object]]] = []
     for probe in (replace(p, sample=base) for p in found):
-        clock.check()
-        runs = concrete_runs(a, b, setting, condition, probe)
-        if runs is None:
-            continue
-        found_constraint = _constraint(runs[0].observed, runs[1].observed, setting)
+        found_constraint = _constraint(a, b, setting, condition, probe, clock)
         if found_constraint is not None:
             poly, entry = found_constraint
             start = {f"p0_{k}": str(v) for k, v in enumerate(probe.start, 1)}
@@ -229,21 +228,35 @@ def proportional(
     return ConditionResult(text, UNKNOWN, note, details)
 
 
-def _constraint(oa: list, ob: list, setting: Setting) -> tuple[sp.Poly, str] | None:
-    """The polynomial in ``c`` whose roots make the first entry where the recipes differ agree,
-    and that entry (``None`` if it is no rational function of ``c`` with rational
-    coefficients)."""
-    for t in range(1, setting.steps + 1):
-        for i in range(setting.dim):
-            d = sp.together(ob[t][i] - oa[t][i])
-            if d == 0:
-                continue
-            if d.free_symbols - {FACTOR} or not d.is_rational_function(FACTOR):
-                return None
-            num = sp.Poly(sp.numer(d), FACTOR)
-            if num.domain not in (sp.ZZ, sp.QQ):
-                return None
-            return num, f"p{t}_{i + 1}"
+def _constraint(
+    a: Optimizer,
+    b: Optimizer,
+    setting: Setting,
+    condition: dict[sp.Symbol, sp.Expr],
+    probe: Probe,
+    clock: Clock,
+) -> tuple[sp.Poly, str] | None:
+    """The polynomial in ``c`` whose roots make the first entry where the recipes differ on
+    ``probe`` agree, and that entry (``None`` if a recipe fails there, or the entry is no
+    rational function of ``c`` with rational coefficients). The recipes are stepped together
+    and stopped there: later steps, with square roots of expressions in ``c``, are not needed."""
+    start, values = Vec(probe.start), dict(probe.sample)
+    try:
+        sa = Stepper(a, setting, start, probe.oracle(), condition, values)
+        sb = Stepper(b, setting, start, probe.oracle(), condition, values)
+        for t in range(1, setting.steps + 1):
+            clock.check()
+            va, vb = sa.advance(), sb.advance()
+            for i in range(setting.dim):
+                d = sp.together(vb[i] - va[i])
+                if d == 0:
+                    continue
+                if d.free_symbols - {FACTOR} or not d.is_rational_function(FACTOR):
+                    return None
+                num = sp.Poly(sp.numer(d), FACTOR)
+                return (num, f"p{t}_{i + 1}") if num.domain in (sp.ZZ, sp.QQ) else None
+    except InputError:
+        return None
     return None
 
 

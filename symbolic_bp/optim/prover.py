@@ -31,7 +31,7 @@ import sympy as sp
 from ..errors import InputError
 from ..proof.clock import Clock, TimeUp, deadline
 from ..proof.results import Limits
-from .compare import ATTEMPTS, Outcome, compare
+from .compare import ATTEMPTS, Outcome, check_stateless, compare
 from .conditions import find_conditions
 from .recipes import Optimizer, get_optimizer
 from .results import OptimizerReport
@@ -71,6 +71,8 @@ def prove_optimizers(
     out = Outcome()
     with deadline(None, clock):
         try:
+            for opt in (oa, ob):
+                check_stateless(opt, setting)
             compare(oa, ob, setting, {}, clock, ATTEMPTS, out)
         except TimeUp:
             report.notes.append("the time limit was reached: what was not settled is unknown")

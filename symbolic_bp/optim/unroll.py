@@ -126,8 +126,10 @@ class Stepper:
     """Runs ``opt`` one step at a time (:meth:`advance`), recording into :attr:`run`.
 
     ``condition`` substitutes relations among the hyperparameters (``wd -> lr*l2``);
-    ``hyper_values`` then gives numbers to the remaining symbols (a concrete run). Errors of the
-    recipe's own code become one-line :class:`InputError` naming the optimizer.
+    ``hyper_values`` then gives numbers to the remaining symbols (a concrete run), and
+    ``settle`` (:meth:`~symbolic_bp.optim.atoms.Atoms.settle`) rewrites every entry of the
+    parameter and state after each step. Errors of the recipe's own code become one-line
+    :class:`InputError` naming the optimizer.
     """
 
     def __init__(
@@ -138,8 +140,10 @@ class Stepper:
         grad: Callable[[Vec], Vec],
         condition: Mapping[sp.Symbol, sp.Expr] | None = None,
         hyper_values: Mapping[sp.Symbol, sp.Expr] | None = None,
+        settle: Callable[[sp.Expr], sp.Expr] | None = None,
     ) -> None:
         self.opt, self.setting, self.grad = opt, setting, grad
+        self.settle = settle
         self.condition = dict(condition or {})
         self.hyper_values = dict(hyper_values or {})
         self.run = Run(opt.name)
@@ -159,6 +163,9 @@ class Stepper:
         self._record(p0, state, h)
 
     def _record(self, p: Vec, state: dict[str, Vec], h: Hyper) -> None:
+        if self.settle is not None and isinstance(p, Vec):
+            p = p.map(self.settle)
+            state = {k: v.map(self.settle) if isinstance(v, Vec) else v for k, v in state.items()}
         seen = self.opt.observe(p, state, h)
         dim = len(self.run.params[0]) if self.run.params else len(p)
         for what, v in (("p", p), ("observe()", seen), *state.items()):
@@ -205,10 +212,11 @@ def run(
     condition: Mapping[sp.Symbol, sp.Expr] | None = None,
     hyper_values: Mapping[sp.Symbol, sp.Expr] | None = None,
     tick: Callable[[], None] | None = None,
+    settle: Callable[[sp.Expr], sp.Expr] | None = None,
 ) -> Run:
     """Steps ``1..setting.steps`` of ``opt`` from ``p0`` with the gradient ``grad`` (see
     :class:`Stepper`)."""
-    stepper = Stepper(opt, setting, p0, grad, condition, hyper_values)
+    stepper = Stepper(opt, setting, p0, grad, condition, hyper_values, settle)
     for _ in range(setting.steps):
         if tick is not None:
             tick()

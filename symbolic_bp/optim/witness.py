@@ -25,7 +25,9 @@ from typing import Any
 
 import sympy as sp
 
-from ..intervals import Undecided, enclose, excludes_zero, interval_text
+from ..errors import InputError
+from ..intervals import Undecided, excludes_zero, interval_text
+from .atoms import Atoms
 from .vector import Vec
 
 __all__ = ["Probe", "probes", "Comparison", "compare_values", "exact_value", "sample_value"]
@@ -76,6 +78,11 @@ class Probe:
         exprs = self.gradient_exprs()
 
         def grad(point: Vec) -> Vec:
+            if not isinstance(point, Vec) or len(point) != len(self.variables):
+                raise InputError(
+                    f"a recipe asked for the gradient at {point!r}, which is not a vector of "
+                    f"{len(self.variables)} entries"
+                )
             env = dict(zip(self.variables, point.entries, strict=True))
             return Vec(sp.expand(g.xreplace(env)) for g in exprs)
 
@@ -142,18 +149,24 @@ def _approx(value: sp.Expr) -> float | str:
         return sp.sstr(value)
 
 
-def compare_values(a: sp.Expr, b: sp.Expr) -> Comparison:
-    """Whether the exact numbers ``a`` and ``b`` certainly differ."""
+def compare_values(a: sp.Expr, b: sp.Expr, atoms: Atoms | None = None) -> Comparison:
+    """Whether the exact numbers ``a`` and ``b`` (in the ``atoms`` of their run) certainly
+    differ."""
     if a.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or b.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return Comparison(False, None, None)
     fa, fb = exact_value(a), exact_value(b)
     if fa is not None and fb is not None:
         return Comparison(fa != fb, fa, fb, (_approx(a), _approx(b)))
+    atoms = atoms or Atoms()
     try:
-        ia, ib = enclose(a, {}), enclose(b, {})
+        ia, ib = atoms.interval(a), atoms.interval(b)
     except (Undecided, ValueError, ZeroDivisionError, OverflowError):
         return Comparison(False, None, None)
     apart = excludes_zero(ia - ib)
     shown_a: Fraction | str = fa if fa is not None else interval_text(ia)
     shown_b: Fraction | str = fb if fb is not None else interval_text(ib)
-    return Comparison(apart, shown_a, shown_b, (_approx(a), _approx(b)))
+    return Comparison(apart, shown_a, shown_b, (_middle(ia), _middle(ib)))
+
+
+def _middle(interval: Any) -> float:
+    return float(interval.mid)
