@@ -15,7 +15,8 @@ finds the relations among hyperparameters under which they agree, each proven:
   :mod:`~symbolic_bp.optim.builtin`: the built-in recipes;
 - :mod:`~symbolic_bp.optim.setting`: steps, schedule, parameters, given numbers;
 - :mod:`~symbolic_bp.optim.unroll`: running a recipe on symbols or numbers;
-- :mod:`~symbolic_bp.optim.witness`: concrete probes and certified differences;
+- :mod:`~symbolic_bp.optim.witness`, :mod:`~symbolic_bp.optim.atoms`: concrete probes and
+  certified differences;
 - :mod:`~symbolic_bp.optim.compare`, :mod:`~symbolic_bp.optim.conditions`,
   :mod:`~symbolic_bp.optim.prover`: the proof;
 - :mod:`~symbolic_bp.optim.results`: the results, as data;
