@@ -18,6 +18,7 @@ from ..render import general_text, report_text
 from ..render.data import general_json, write_report_json
 from ..render.derivation import general_document, report_document
 from ..render.document import FORMATS
+from . import optim_command
 from .options import build_network, network_options, two_conventions
 from .progress import progress_bar
 
@@ -36,12 +37,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "Exit 0: equal; 1: different; 2: bad input; 3: unknown.",
     )
     network_options(p, "generic")
-    p.add_argument(
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument(
         "--conventions",
-        default=DEFAULT_CONVENTIONS,
+        default=None,  # so that --optimizers can tell it was given
         metavar="A,B",
-        help=f"two of: {', '.join(CONVENTIONS)} (default: %(default)s)",
+        help=f"two of: {', '.join(CONVENTIONS)} (default: {DEFAULT_CONVENTIONS})",
     )
+    optim_command.add_prove_options(p, choice)
     p.add_argument(
         "--general",
         action="store_true",
@@ -85,7 +88,10 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    a, b = two_conventions(args.conventions)
+    if args.optimizers is not None:
+        return optim_command.run_prove(args)
+    optim_command.refuse_optimizer_options(args)
+    a, b = two_conventions(args.conventions or DEFAULT_CONVENTIONS)
     fmt = _format(args)
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
