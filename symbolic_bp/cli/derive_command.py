@@ -7,7 +7,7 @@ import argparse
 from ..conventions import get_convention
 from ..files import check_writable, write_atomic
 from ..render.document import FORMATS
-from .options import build_network, network_options
+from .options import build_network, network_options, objective_options
 
 __all__ = ["add_parser", "run"]
 
@@ -20,6 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "signals sent back and updates, one row per layer (individual parameters on request).",
     )
     network_options(d, "generic")
+    objective_options(d)
     d.add_argument(
         "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
     )

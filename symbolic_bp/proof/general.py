@@ -23,7 +23,7 @@ from ..errors import InputError
 from ..model.indexed import DEPTH as L
 from ..model.indexed import LAYER as l
 from ..model.losses import LOSSES
-from ..model.network import Network
+from ..model.network import Network, with_output_activation
 from ..model.symbolic import LayerF, LayerFprime, LayerG
 from ..verify import check_stateless
 from .clock import Clock, TimeUp, deadline
@@ -70,6 +70,12 @@ def prove_general(
     for conv in (ca, cb):
         for act in ("generic", "sigmoid"):  # sigmoid: for a recipe that needs g(y)
             check_stateless(conv, Network.build((2, 3, 2), act))
+    for name in names:
+        loss_obj = LOSSES[name]
+        if loss_obj.output_activation is not None:
+            acts = with_output_activation("generic", 2, loss_obj)
+            for conv in (ca, cb):
+                check_stateless(conv, Network.build((2, 3, 2), acts, name))
     clock = Clock(limits.timeout, limits.started, limits.reserve)
     cases: list[Case] = []
     try:
@@ -223,7 +229,14 @@ def _instance(
         nets = [candidate]
     else:
         sizes, loss, bias = candidate
-        nets = [Network.build(sizes, act, loss, bias) for act in ("generic", "sigmoid")]
+        depth, loss_obj = len(sizes) - 1, LOSSES[loss]
+        try:
+            nets = [
+                Network.build(sizes, with_output_activation(act, depth, loss_obj), loss, bias)
+                for act in ("generic", "sigmoid")
+            ]
+        except InputError:
+            return None  # not a network of this loss (softmax needs two outputs)
     for net in nets:
         try:
             limits = Limits(timeout=clock.remaining())  # a sub-proof within what is left

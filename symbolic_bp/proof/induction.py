@@ -41,7 +41,8 @@ from ..conventions import Convention, second_letter
 from ..derive import LayerRules, general_rules
 from ..model.indexed import DEPTH as L
 from ..model.indexed import LAYER as l
-from ..model.network import Network
+from ..model.losses import get_loss
+from ..model.network import Network, with_output_activation
 from ..model.symbolic import LayerFprime, LayerG, resolve_hypothesis
 from ..verify import verify_general_rules
 from .results import DIFFERS, EQUAL, UNKNOWN, GeneralStep
@@ -93,9 +94,10 @@ def _verify(rules: LayerRules, loss: str, bias: bool) -> dict:
     generic activations, or sigmoid ones for a recipe that writes ``f'`` through the output:
     ``{layer: reason}`` of the layers that disagree."""
     best: dict | None = None
+    loss_obj = get_loss(loss)
     for act in ("generic", "sigmoid"):
         nets = [
-            Network.build(sizes, act, loss, bias)
+            Network.build(sizes, with_output_activation(act, len(sizes) - 1, loss_obj), loss, bias)
             for sizes in ((2, 3), (3, 2), (2, 3, 2), (3, 2, 3), (2, 3, 2, 3))
         ]
         failures = verify_general_rules(rules, nets)

@@ -82,13 +82,20 @@ def random_values(net: Network, attempt: int) -> dict[str, Fraction]:
         return Fraction(num, rng.randint(2, 7))
 
     point: dict[str, Fraction] = {}
-    for i in net.neurons(0):
-        point[f"x_{i}"] = q()
-    for j in net.neurons(net.depth):
-        point[f"t_{j}"] = Fraction(rng.randint(1, 6), 7)
+    for v in net.views():
+        for i in net.neurons(0):
+            point[v.x(i).name] = q()
+        targets = [Fraction(rng.randint(1, 6), 7) for _ in net.neurons(net.depth)]
+        if net.loss.probability_targets:  # a probability vector: its entries sum to 1
+            total = sum(targets)
+            targets = [t / total for t in targets]
+        for j, t in zip(net.neurons(net.depth), targets, strict=True):
+            point[v.t(j).name] = t
     for name in net.parameter_names():
         point[name] = q()
     point["eta"] = Fraction(rng.randint(1, 4), 4)
+    if isinstance(net.objective.l2, sp.Symbol):
+        point[net.objective.l2.name] = Fraction(rng.randint(1, 4), 8)
     return point
 
 
@@ -108,10 +115,7 @@ def approximate(interval: Any) -> float | str:
 
 
 def _symbols(net: Network, values: dict[str, Fraction]) -> dict[sp.Symbol, Fraction]:
-    by_name = {
-        s.name: s for s in (*map(net.x, net.neurons(0)), *map(net.t, net.neurons(net.depth)))
-    }
-    by_name["eta"] = net.eta
+    by_name = {s.name: s for s in net.symbols_of_point()}
     out: dict[sp.Symbol, Fraction] = {}
     for name, v in values.items():
         if name in by_name:
