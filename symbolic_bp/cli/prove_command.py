@@ -53,7 +53,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--general",
         action="store_true",
         help="prove for every depth, width and differentiable activation (induction over "
-        "layers) instead of for one network; honours --loss (default: every loss) and "
+        "layers) instead of for one network; honours --loss (default: half_sse, sse and "
+        "cross_entropy; categorical_cross_entropy, with its softmax output, when given) and "
         "--bias/--no-bias (default: both)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -133,17 +133,23 @@ class OutputDerivative(Delta):
     description = "delta with f'(e) written through the output, e.g. y(1-y)"
 
     def derivative(self, net: NetworkView, l: Any, j: Any) -> sp.Expr:
+        self.require_output_form(net, l)
+        return net.fprime_through_output(l, j)
+
+    def require_output_form(self, net: NetworkView, l: Any) -> None:
+        """Refuse an activation whose derivative cannot be written through its output (a
+        softmax's Jacobian can: ``y_m (delta_mj - y_j)``)."""
         act = net.activation(l)
-        if act.output_derivative_expr is None:
+        if act.output_derivative_expr is None and not act.is_vector:
             raise InputError(
                 f"convention {self.name!r} writes f'(e) through the output, but layer {l}'s "
                 f"activation {act.name!r} has no such form; use --activation sigmoid, tanh, "
                 "relu, leaky_relu, identity or softplus"
             )
-        return net.fprime_through_output(l, j)
 
     def output_signal(self, net: NetworkView, j: Any) -> sp.Expr:
         # -dE/dy times g(y); through a softmax's whole Jacobian (itself a function of outputs)
+        self.require_output_form(net, net.depth)
         error = lambda m: minus_dloss_doutput(net, m)  # noqa: E731
         return net.backward(net.depth, j, error, through_output=True)
 

@@ -49,8 +49,9 @@ def prove_general(
     widths, any differentiable activations, for the losses and bias settings in scope.
 
     **Arguments:** two conventions (objects or registered names); ``losses`` (default: every
-    loss); ``bias``: ``True`` or ``False`` for networks with or without biases (default:
-    both); ``instance``: a network on which to look for a counterexample first (then small
+    loss whose output layer may have any activation; the categorical cross-entropy, which needs
+    a softmax output, when named); ``bias``: ``True`` or ``False`` for networks with or without
+    biases (default: both); ``instance``: a network on which to look for a counterexample first (then small
     networks of several sizes with every loss and bias setting in scope); ``limits`` (its
     ``timeout`` bounds the whole proof).
 
@@ -60,7 +61,10 @@ def prove_general(
     ca, cb = get_convention(a), get_convention(b)
     if ca.name == cb.name:
         raise InputError(f"--conventions names {ca.name!r} twice; give two different conventions")
-    names = list(losses) if losses is not None else list(LOSSES)
+    # by default the losses of an output layer with any activation; one that requires its own
+    # (softmax for the categorical cross-entropy) only when asked for
+    default = [name for name, loss in LOSSES.items() if loss.output_activation is None]
+    names = list(losses) if losses is not None else default
     for name in names:
         if name not in LOSSES:
             raise InputError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}")
@@ -103,10 +107,13 @@ def _scope(losses: Sequence[str], biases: Sequence[bool]) -> str:
     bias_text = {(True, False): "with and without biases", (True,): "with biases"}.get(
         tuple(biases), "without biases"
     )
-    return (
-        f"every depth L >= 1, all widths n[l], every differentiable activation f_l, {loss_text}, "
-        f"{bias_text}"
+    outputs = sorted(
+        {LOSSES[n].output_activation.name for n in losses if LOSSES[n].output_activation}  # type: ignore[union-attr]
     )
+    acts = "every differentiable activation f_l"
+    if outputs:
+        acts += f" (a {', '.join(outputs)} output layer)"
+    return f"every depth L >= 1, all widths n[l], {acts}, {loss_text}, {bias_text}"
 
 
 def _assemble(proof: GeneralProof, cases: list[Case]) -> None:

@@ -204,6 +204,8 @@ def _factor(
     the other direction is tried by swapping the conventions)."""
     if zero(sb - sa):
         return sp.S.One
+    if zero(sb + sa):  # also where only the targets' domain makes it -1 (no quotient shows it)
+        return sp.S.NegativeOne
     return factor_between(sa, sb, excluded, zero, budget=2000)
 
 
