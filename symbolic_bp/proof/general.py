@@ -51,9 +51,9 @@ def prove_general(
     **Arguments:** two conventions (objects or registered names); ``losses`` (default: every
     loss whose output layer may have any activation; the categorical cross-entropy, which needs
     a softmax output, when named); ``bias``: ``True`` or ``False`` for networks with or without
-    biases (default: both); ``instance``: a network on which to look for a counterexample first (then small
-    networks of several sizes with every loss and bias setting in scope); ``limits`` (its
-    ``timeout`` bounds the whole proof).
+    biases (default: both); ``instance``: a network on which to look for a counterexample
+    first (then small networks of several sizes with every loss and bias setting in scope);
+    ``limits`` (its ``timeout`` bounds the whole proof).
 
     **Returns:** a :class:`~symbolic_bp.proof.results.GeneralProof` whose rows are each proven
     or ``unknown``.
