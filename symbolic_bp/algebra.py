@@ -41,6 +41,7 @@ __all__ = [
     "factor_between",
     "SUM_INDEX",
     "replace_indexed",
+    "split_sums",
 ]
 
 #: expressions larger than this (in ``count_ops``) only get the cheap tests
@@ -148,6 +149,26 @@ def pull_constants(expr: sp.Expr) -> sp.Expr:
         return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (k, lo, hi))
 
     return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, pull)
+
+
+def split_sums(expr: sp.Expr) -> sp.Expr:
+    """Every sum over one index split into the sums of its summand's expanded terms, each
+    cleared of its factors free of the index: two sums of the same terms become the same
+    atoms, so that their quotients cancel.
+
+    >>> k, n, a, b = sp.symbols("k n a b")
+    >>> f = sp.Function("f")
+    >>> split_sums(sp.Sum(a * (f(k) + b), (k, 1, n)))
+    a*b*Sum(1, (k, 1, n)) + a*Sum(f(k), (k, 1, n))
+    """
+
+    def split(s: sp.Sum) -> sp.Expr:
+        if len(s.limits) != 1:
+            return s
+        terms = sp.Add.make_args(sp.expand(s.function))
+        return sp.Add(*(pull_constants(sp.Sum(term, *s.limits)) for term in terms))
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), split)
 
 
 def _canonical_sum(s: sp.Sum) -> tuple[sp.Expr, tuple[sp.Expr, sp.Expr]] | None:

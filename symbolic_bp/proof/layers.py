@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..algebra import factor_between, replace_indexed, residual_is_zero
+from ..algebra import factor_between, replace_indexed, residual_is_zero, split_sums
 from ..conventions import Convention, second_letter
 from ..derive import LayerRules, layer_rules
 from ..model.indexed import neuron_index
@@ -104,24 +104,27 @@ def _chain(
     def excluded(atom: sp.Basic) -> bool:
         return isinstance(atom, sp.Indexed) and atom.base in (A, B)
 
-    for l in range(net.depth, 0, -1):
+    L = net.depth
+    for l in range(L, 0, -1):
         j = neuron_index(l)
         sa, sb = ra.signals[l], rb.signals[l]
-        if l < net.depth:
-            sb = replace_indexed(
-                sb,
-                B,
-                l + 1,
-                out.factors[l + 1] * A[l + 1, neuron_index(l + 1)],
-                neuron_index(l + 1),
-            )
+        if l < L and L not in out.factors:  # the output signals written out (see below)
+            sa = replace_indexed(sa, A, L, ra.signals[L], neuron_index(L))
+            sb = replace_indexed(sb, B, L, rb.signals[L], neuron_index(L))
+        elif l < L:
+            up = neuron_index(l + 1)
+            sb = replace_indexed(sb, B, l + 1, out.factors[l + 1] * A[l + 1, up], up)
         c = _factor(sa, sb, excluded, zero)
         if c is None and normal is not None:
             sa, sb = normal(sa), normal(sb)
             c = _factor(sa, sb, excluded, zero)
+        if c is None and l == L:
+            # no factor relates the output signals (a softmax couples them): the output
+            # layer's updates with both signals written out, and the layer below reads them so
+            _written_out(out, ra, rb, zero, normal)
+            if out.equal.get(L) == set(out.kinds()):
+                continue
         if c is None:
-            if l == net.depth:  # the output layer's updates, its signals written out
-                _written_out(out, ra, rb, zero, normal)
             return out
         out.factors[l] = c
         _compare_updates(out, l, ra, rb, {B: c * A[l, j]}, zero, normal)
@@ -206,7 +209,10 @@ def _factor(
         return sp.S.One
     if zero(sb + sa):  # also where only the targets' domain makes it -1 (no quotient shows it)
         return sp.S.NegativeOne
-    return factor_between(sa, sb, excluded, zero, budget=2000)
+    c = factor_between(sa, sb, excluded, zero, budget=2000)
+    if c is None and sa.has(sp.Sum):  # sums of differently grouped summands: split them first
+        c = factor_between(split_sums(sa), split_sums(sb), excluded, zero, budget=2000)
+    return c
 
 
 def _instance_relation(
