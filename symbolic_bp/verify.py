@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import sympy as sp
@@ -215,7 +216,20 @@ def _instantiate(
         expr = _write_out_sums(expr)
     if expr.has(sp.Sum, sp.KroneckerDelta):
         expr = expr.doit()
-    return _concrete_atoms(rules, cnet, expr)
+    return _normalisers(cnet, _concrete_atoms(rules, cnet, expr))
+
+
+def _normalisers(cnet: Network, expr: sp.Expr) -> sp.Expr:
+    """A softmax layer's written-out ``sum_k exp(e_k)`` as ``exp(LSE(e))``, the atom of the
+    per-neuron rules (exact), so that the two compare without unfolding."""
+    if cnet.batched:
+        return expr
+    mapping = {}
+    for l, act in enumerate(cnet.activations, start=1):
+        if act.is_vector:
+            total = sp.Add(*(sp.exp(cnet.e(l, k)) for k in cnet.neurons(l)))
+            mapping[total] = sp.exp(cnet.logsumexp(l, partial(cnet.e, l)))
+    return expr.xreplace(mapping) if mapping else expr
 
 
 def _write_out_sums(expr: sp.Expr) -> sp.Expr:

@@ -228,3 +228,72 @@ def test_user_recipe_t_minus_y_is_the_gradient_on_probability_targets():
         check_report_against_oracle(net, "diagonal_bug", report)
     finally:
         sbp.unregister("diagonal_bug")
+
+
+def test_consistent_agh_recipe_is_proven_at_any_width():
+    """No factor relates its output signal t/y to the gradient's; the layer below compares them
+    written out, and the identities hold for every width."""
+    net = Network.build([20, 12, 4], "tanh,softmax", CCE, bias=True)
+    report = prove(net, "error_at_update_consistent", "gradient", conditions=False)
+    assert report.equivalent is True
+    assert "every neuron of every width" in " ".join(report.notes)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (
+            [
+                "--layers",
+                "4,5,3",
+                "--activation",
+                "relu,softmax",
+                "--conventions",
+                "delta,gradient",
+            ],
+            0,
+        ),
+        (["--general", "--conventions", "delta,gradient"], 0),
+        (
+            [
+                "--layers",
+                "2,3,2",
+                "--activation",
+                "tanh,softmax",
+                "--batch",
+                "2",
+                "--no-conditions",
+            ],
+            1,
+        ),
+    ],
+)
+def test_command_line_exit_codes(args, code, capsys):
+    assert cli_main(["prove", "--loss", CCE, "--bias", *args]) == code
+    capsys.readouterr()
+
+
+def test_a_layer_rule_that_is_not_the_recipe_is_caught():
+    """A recipe that computes one thing on the symbolic neuron and another per neuron: the
+    verification of the layer rules against the per-neuron ones refuses it."""
+    from symbolic_bp.derive import layer_rules
+    from symbolic_bp.verify import NotRepresented, check_networks, verify_layer_rules
+
+    class TwoFaced(sbp.Delta):
+        name = "two_faced"
+
+        def output_signal(self, net, j):
+            y = net.y(net.depth, j)
+            return net.t(j) - (y if hasattr(net, "representative") else y * y / y**2 * y)
+
+    class Shifted(sbp.Delta):
+        name = "two_faced_shift"
+
+        def output_signal(self, net, j):
+            extra = 0 if hasattr(net, "representative") else net.y(net.depth, j) / 1000
+            return super().output_signal(net, j) + extra
+
+    net = Network.build([3, 4, 3], "tanh,softmax", CCE, bias=True)
+    verify_layer_rules(layer_rules(net, TwoFaced()), check_networks(net))  # the same rule
+    with pytest.raises(NotRepresented):
+        verify_layer_rules(layer_rules(net, Shifted()), check_networks(net))
