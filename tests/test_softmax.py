@@ -297,3 +297,15 @@ def test_a_layer_rule_that_is_not_the_recipe_is_caught():
     verify_layer_rules(layer_rules(net, TwoFaced()), check_networks(net))  # the same rule
     with pytest.raises(NotRepresented):
         verify_layer_rules(layer_rules(net, Shifted()), check_networks(net))
+
+
+def test_derivation_document_shows_the_derived_output_signal():
+    from symbolic_bp.render.derivation import derivation
+
+    net = build((4, 5, 3), "relu", batch=2, l2="lam")
+    doc = derivation(net, "delta")
+    text = doc.markdown()
+    assert r"d^{2}_{j} = t_{j} - y^{2}_{j} \sum_{m=1}^{n_{2}} t_{m}" in text
+    assert "probability vectors" in text and r"\frac{1}{2} \sum_{s=1}^{2}" in text
+    assert doc.data["batch_scale"] == "1/2"
+    assert doc.data["layers"][0]["weight_penalty"] == "-eta*lam*w[2, j, i]"

@@ -134,7 +134,18 @@ def derivation(
                 "bias_update": None if bias is None else sp.sstr(bias.xreplace(rename_indices(l))),
             }
         )
+        if not net.objective.plain:  # one sample's share; the reduction and the penalty apart
+            ren = rename_indices(l)
+            rows[-1]["weight_penalty"] = sp.sstr(
+                sp.sympify(rules.weight_penalties[l]).xreplace(ren)
+            )
+            bias_penalty = rules.bias_penalties.get(l)
+            rows[-1]["bias_penalty"] = (
+                None if bias_penalty is None else sp.sstr(bias_penalty.xreplace(ren))
+            )
     doc.data = {"network": net.describe(), "convention": conv.name, "layers": rows}
+    if not net.objective.plain:
+        doc.data["batch_scale"] = sp.sstr(rules.scale)
     if parameters:
         names = net.parameter_names() if parameters == "all" else list(parameters)
         doc.blocks.extend(_parameter_blocks(net, conv, names))
