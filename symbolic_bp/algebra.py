@@ -313,8 +313,6 @@ def relate(
     a factor may not contain; ``zero`` is the sound zero test to use."""
     if zero(sb - sa):
         return "A", sp.S.One
-    if zero(sb + sa):
-        return "A", sp.S.NegativeOne
     c = factor_between(sa, sb, excluded, zero, budget)
     if c is not None:
         return "A", c

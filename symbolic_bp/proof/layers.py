@@ -114,11 +114,12 @@ def _chain(
         elif l < L:
             up = neuron_index(l + 1)
             sb = replace_indexed(sb, B, l + 1, out.factors[l + 1] * A[l + 1, up], up)
-        c = _factor(sa, sb, excluded, zero)
+        written = l < L and L not in out.factors
+        c = _factor(sa, sb, excluded, zero, net, written)
         if c is None and normal is not None:
             sa, sb = normal(sa), normal(sb)
-            c = _factor(sa, sb, excluded, zero)
-        if c is None and l == L:
+            c = _factor(sa, sb, excluded, zero, net, written)
+        if c is None and l == L and net.activations[-1].is_vector:
             # no factor relates the output signals (a softmax couples them): the output
             # layer's updates with both signals written out, and the layer below reads them so
             _written_out(out, ra, rb, zero, normal)
@@ -202,15 +203,19 @@ def _factor(
     sb: sp.Expr,
     excluded: Callable[[sp.Basic], bool],
     zero: Callable[[sp.Expr], bool],
+    net: Network,
+    written: bool = False,
 ) -> sp.Expr | None:
     """``c`` with ``sb = c sa`` (one direction: the chain keeps ``A``'s signals as its basis;
-    the other direction is tried by swapping the conventions)."""
+    the other direction is tried by swapping the conventions). On probability targets ``-1``
+    may hold only where their sum is 1 (no quotient shows it); signals with the output layer's
+    written out may group the same sums differently (split first)."""
     if zero(sb - sa):
         return sp.S.One
-    if zero(sb + sa):  # also where only the targets' domain makes it -1 (no quotient shows it)
-        return sp.S.NegativeOne
     c = factor_between(sa, sb, excluded, zero, budget=2000)
-    if c is None and sa.has(sp.Sum):  # sums of differently grouped summands: split them first
+    if c is None and net.loss.probability_targets and zero(sb + sa):
+        return sp.S.NegativeOne
+    if c is None and written:
         c = factor_between(split_sums(sa), split_sums(sb), excluded, zero, budget=2000)
     return c
 

@@ -130,6 +130,8 @@ def _relate_layer(
         if not overflow:
             # as the recipes write it first (readable factors), then in the normal form
             rel = relate(sa, sb, excluded, zero, budget)
+            if rel is None and net.loss.probability_targets and zero(sb + sa):
+                rel = ("A", sp.S.NegativeOne)  # -1 where only sum t = 1 shows it
             if rel is None and has_normal:
                 sa, sb = rewrite(sa), rewrite(sb)
                 rel = relate(sa, sb, excluded, zero, budget)
