@@ -8,7 +8,7 @@ from ..conventions import get_convention
 from ..files import check_writable, write_atomic
 from ..render.document import FORMATS
 from . import optim_command
-from .options import build_network, network_options
+from .options import build_network, network_options, objective_options
 
 __all__ = ["add_parser", "run"]
 
@@ -21,6 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "signals sent back and updates, one row per layer (individual parameters on request).",
     )
     network_options(d, "generic")
+    objective_options(d)
     choice = d.add_mutually_exclusive_group()
     choice.add_argument(
         "--convention", default=None, metavar="NAME", help="a convention (default: delta)"

@@ -9,7 +9,7 @@ from ..errors import InputError
 from ..files import check_writable
 from ..parsing import parse_number_list
 from . import optim_command
-from .options import build_network, network_options, positive_int
+from .options import build_network, network_options, objective_options, positive_int
 from .progress import progress_bar
 
 __all__ = ["add_parser", "run"]
@@ -23,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "batches; print a loss table, optionally write the history and a plot.",
     )
     network_options(t, "sigmoid")
+    objective_options(t, batch=False)
     t.add_argument(
         "--conventions",
         default="delta,error_at_update",

@@ -13,6 +13,7 @@ from .base import (
     CONVENTIONS,
     RESERVED_LETTERS,
     Convention,
+    batch_scale,
     check_letter,
     get_convention,
     register,
@@ -29,6 +30,7 @@ from .builtin import (
     InPlace,
     Matrix,
     OutputDerivative,
+    Reduced,
 )
 from .output import minus_dloss_dnet, minus_dloss_doutput, tidy_output_signal
 
@@ -44,6 +46,8 @@ __all__ = [
     "InPlace",
     "Matrix",
     "OutputDerivative",
+    "Reduced",
+    "batch_scale",
     "check_letter",
     "get_convention",
     "minus_dloss_dnet",
