@@ -106,6 +106,7 @@ def check(
             "check needs concrete activations (the code has its own): use --activation sigmoid, "
             "tanh, identity or one per layer such as sigmoid,identity"
         )
+    _check_objective(net)
     # a moment is kept for printing the report, as prove does
     clock = Clock(timeout, started if started is not None else time.perf_counter(), _RESERVE)
     remaining = clock.remaining()
@@ -126,6 +127,22 @@ def check(
     except TimeUp:  # the alarm rang as the work finished
         pass
     return run.report()
+
+
+def _check_objective(net: Network) -> None:
+    """What check compares with: the loss of one sample (a batch is ``batch=N``: the code gets
+    its samples) plus an L2 penalty whose coefficient is a number (the code holds its own)."""
+    objective = net.objective
+    if objective.batch != 1:
+        raise InputError(
+            f"check takes a batch as batch={objective.batch} (--batch), not in the network's "
+            "objective: build the network without a batch"
+        )
+    if sp.sympify(objective.l2).free_symbols:
+        raise InputError(
+            f"--l2 {objective.l2}: check needs the number the code uses as its L2 coefficient, "
+            "such as --l2 0.01"
+        )
 
 
 def _label(step: object, function: str) -> str:
@@ -277,6 +294,12 @@ class _CheckRun:
         notes: list[str] = []
         if self.timed_out:
             notes.append("time limit reached: what was not settled by then is unknown")
+        if any(a.is_vector for a in self.net.activations):
+            notes.append(
+                "check writes no softmax layer in its atoms yet: code with a softmax output can "
+                "be refuted (by a counterexample whose targets sum to 1) but not proven equal "
+                "to the gradient"
+            )
         reasons = sorted({r for r in (self.gradient.reasons if self.gradient else {}).values()})
         for reason in reasons[:3]:
             notes.append(f"not written in the network's atoms: {reason}")

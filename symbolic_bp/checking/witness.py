@@ -68,19 +68,27 @@ class WitnessSearch:
 
     def point(self, attempt: int) -> dict[str, Fraction]:
         """A deterministic point by name: parameters, ``eta`` (when symbolic), and every
-        sample's inputs and targets (targets in (0, 1))."""
+        sample's inputs and targets (targets in [0, 1]; for a loss of probability targets,
+        such as the categorical cross-entropy, every sample's targets sum to 1: the loss's
+        rules hold on that domain only, so a point off it would be no counterexample)."""
         base = random_values(self.net, attempt)
         point = {n: base[n] for n in self.net.parameter_names()}
         if isinstance(self.lr, sp.Symbol):
             point[self.lr.name] = base["eta"]
         rng = random.Random(7919 * attempt + 3)
+        outputs = list(self.net.neurons(self.net.depth))
         for s in [None] if self.batch is None else range(1, self.batch + 1):
             tag = "" if s is None else str(s)
             for i in self.net.neurons(0):
                 x = base[f"x_{i}"] if s in (None, 1) else Fraction(rng.randint(-5, 5) or 1, 3)
                 point[f"x{tag}_{i}"] = x
-            for j in self.net.neurons(self.net.depth):
-                t = base[f"t_{j}"] if s in (None, 1) else Fraction(rng.randint(1, 6), 7)
+            if s in (None, 1):  # random_values keeps its targets on the domain
+                targets = [base[f"t_{j}"] for j in outputs]
+            else:
+                targets = [Fraction(rng.randint(1, 6), 7) for _ in outputs]
+                if self.net.loss.probability_targets:
+                    targets = [t / sum(targets) for t in targets]
+            for j, t in zip(outputs, targets, strict=True):
                 point[f"t{tag}_{j}"] = t
         return point
 

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from ..errors import InputError
 from ..model.network import Network, parse_layers
+from ..model.objective import Objective, parse_l2
 from ..render.document import FORMATS
 from .options import NETWORK_DEFAULTS, network_options, positive_int
 
@@ -50,6 +51,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="x and t get a batch axis of N samples; the code is compared with the gradient "
         "of the mean loss (a sum over the batch is named as such)",
     )
+    p.add_argument(
+        "--l2",
+        metavar="LAMBDA",
+        help="the code adds an L2 penalty LAMBDA/2 * sum w^2 to the loss (a number such as "
+        "0.01): compared with the gradient of the loss plus the penalty",
+    )
+    p.add_argument("--l2-bias", action="store_true", help="the L2 penalty also on the biases")
     p.add_argument(
         "--lr",
         metavar="VALUE",
@@ -95,7 +103,16 @@ def _network(args: argparse.Namespace) -> Network:
     activation = args.activation if args.activation is not None else "sigmoid"
     loss = str(args.loss if args.loss is not None else NETWORK_DEFAULTS["loss"])
     bias = bool(args.bias if args.bias is not None else NETWORK_DEFAULTS["bias"])
-    return Network.build(parse_layers(layers), activation, loss, bias)
+    return Network.build(parse_layers(layers), activation, loss, bias, _objective(args))
+
+
+def _objective(args: argparse.Namespace) -> Objective:
+    """The L2 penalty of ``--l2``/``--l2-bias`` (the batch is ``--batch``, check's own)."""
+    if args.l2 is None:
+        if args.l2_bias:
+            raise InputError("--l2-bias needs --l2 LAMBDA (the coefficient of the penalty)")
+        return Objective()
+    return Objective(l2=parse_l2(args.l2), l2_bias=args.l2_bias)
 
 
 def run(args: argparse.Namespace) -> int:

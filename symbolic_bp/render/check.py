@@ -34,8 +34,11 @@ def _headline(report: CheckReport) -> str:
     code = report.conventions[0]
     counts = report.counts()
     total = sum(counts.values())
-    target = f"the gradient of {report.loss}" + (
-        f" (the mean over {report.batch} samples)" if report.batch else ""
+    penalty = report.network.objective.describe()  # the L2 penalty (check's batch is apart)
+    target = (
+        f"the gradient of {report.loss}"
+        + (f" with {penalty}" if penalty else "")
+        + (f" (the mean over {report.batch} samples)" if report.batch else "")
     )
     if report.equivalent is True:
         return f"EQUAL: {code} is {target} for all {total} parameters (proven)."
