@@ -34,8 +34,8 @@ __all__ = [
     "train_summary",
 ]
 
-#: prove options that only make sense for backpropagation recipes
-_NETWORK_ONLY = ("layers", "activation", "loss", "bias", "parameters")
+#: prove options that only make sense for backpropagation recipes (a network and its objective)
+_NETWORK_ONLY = ("layers", "activation", "loss", "bias", "parameters", "batch", "reduce", "l2")
 #: prove options that only make sense for optimizers
 _OPTIMIZER_ONLY = ("steps", "lr_schedule", "hyper", "dim")
 _OUTPUT_SECONDS = 0.5
@@ -77,6 +77,18 @@ def _int(text: str | None, option: str, default: int) -> int:
         raise InputError(f"{option} must be an integer, got {text!r}") from None
 
 
+def _refuse_network_options(args: argparse.Namespace, given: str) -> None:
+    """A one-line error for an option of a network (or of its loss: a batch, an L2 penalty)
+    given with ``--optimizers``/``--optimizer``."""
+    for name in _NETWORK_ONLY:
+        if getattr(args, name, None) is not None:
+            option = f"--{name}" if name != "bias" else "--bias/--no-bias"
+            hint = " (an optimizer's own penalty is sgd_l2's l2)" if name == "l2" else ""
+            raise InputError(f"{option} describes a network; leave it out with {given}{hint}")
+    if getattr(args, "l2_bias", False):
+        raise InputError(f"--l2-bias describes a network; leave it out with {given}")
+
+
 def refuse_optimizer_options(args: argparse.Namespace) -> None:
     """A one-line error for an optimizer option given without ``--optimizers``."""
     for name in _OPTIMIZER_ONLY:
@@ -92,10 +104,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def run_prove(args: argparse.Namespace) -> int:
     """``prove --optimizers A,B``: the proof, printed as text, JSON or a document."""
-    for name in _NETWORK_ONLY:
-        if getattr(args, name, None) is not None:
-            option = f"--{name}" if name != "bias" else "--bias/--no-bias"
-            raise InputError(f"{option} describes a network; leave it out with --optimizers")
+    _refuse_network_options(args, "--optimizers")
     if args.general:
         raise InputError("--general is for conventions; leave it out with --optimizers")
     a, b = check_names(args.optimizers.split(","))
@@ -134,10 +143,7 @@ def add_derive_options(choice: argparse._ActionsContainer) -> None:
 
 def run_derive(args: argparse.Namespace) -> int:
     """``derive --optimizer NAME``: the recurrence as a document."""
-    for name in _NETWORK_ONLY:
-        if getattr(args, name, None) is not None:
-            option = f"--{name}" if name != "bias" else "--bias/--no-bias"
-            raise InputError(f"{option} describes a network; leave it out with --optimizer")
+    _refuse_network_options(args, "--optimizer")
     doc = recurrence_document(args.optimizer.strip())
     if args.out is not None:
         check_writable(args.out)
