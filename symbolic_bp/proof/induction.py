@@ -197,6 +197,8 @@ def _output_factor(ra: LayerRules, rb: LayerRules) -> tuple[sp.Expr, bool] | Non
         return isinstance(atom, sp.Indexed) and atom.base in (A, B)
 
     rel = relate(sa, sb, excluded, lambda e: _zero(e, ra)[0], budget=2000)
+    if rel is None and ra.indexed.loss.probability_targets and _zero(sb + sa, ra)[0]:
+        rel = ("A", sp.S.NegativeOne)  # -1 where only the targets' domain (sum 1) shows it
     if rel is None:
         return None
     c = rel[1]
