@@ -10,7 +10,11 @@ step and the new parameters, the update being the mean of the per-sample updates
   (lists, loops over neurons and weights, ``math.exp``);
 - PyTorch on the CPU (autograd, float64), where it is installed.
 
-All four are first checked to agree to 1e-10 on the same data. Times are medians over
+A softmax classifier is timed as well: 784-128-10 (sigmoid, softmax, categorical cross-entropy,
+one-hot targets, batch 64), the exported ``delta`` step against a hand-written NumPy step
+(max-shifted softmax, log-sum-exp loss, ``delta = t - y``).
+
+All are first checked to agree to 1e-10 on the same data. Times are medians over
 interleaved rounds (each round times every implementation once, so that drift in the machine's
 speed hits all of them alike); the ratios are medians of the per-round ratios. It also times the
 export of 784-128-10.
@@ -51,6 +55,30 @@ def hand_numpy(params: dict, X: np.ndarray, T: np.ndarray, lr: float) -> tuple[f
     loss = 0.5 * np.sum((T - y) ** 2) / batch
     new = {}
     delta = (T - y) * y * (1.0 - y)
+    scale = lr / batch
+    for l in range(depth, 0, -1):
+        new[f"W{l}"] = params[f"W{l}"] + scale * (delta.T @ ys[l - 1])
+        new[f"b{l}"] = params[f"b{l}"] + scale * delta.sum(axis=0)
+        if l > 1:
+            delta = (delta @ params[f"W{l}"]) * ys[l - 1] * (1.0 - ys[l - 1])
+    return loss, new
+
+
+def hand_softmax(params: dict, X: np.ndarray, T: np.ndarray, lr: float) -> tuple[float, dict]:
+    """Sigmoid hidden layers, a softmax output and the categorical cross-entropy."""
+    depth = len(params) // 2
+    ys = [X]
+    for l in range(1, depth):
+        ys.append(1.0 / (1.0 + np.exp(-(ys[-1] @ params[f"W{l}"].T + params[f"b{l}"]))))
+    z = ys[-1] @ params[f"W{depth}"].T + params[f"b{depth}"]
+    shift = z.max(axis=1, keepdims=True)
+    y = np.exp(z - shift)
+    total = y.sum(axis=1, keepdims=True)
+    y /= total
+    batch = X.shape[0]
+    loss = -np.sum(T * (z - shift - np.log(total))) / batch
+    new = {}
+    delta = T - y  # one-hot targets
     scale = lr / batch
     for l in range(depth, 0, -1):
         new[f"W{l}"] = params[f"W{l}"] + scale * (delta.T @ ys[l - 1])
@@ -233,10 +261,51 @@ def run_case(
     return med, statistics.median(e / h for e, h in pairs), worst
 
 
+def run_softmax_case(sizes: tuple[int, ...], batch: int, rounds: int) -> tuple[float, float, float]:
+    """The exported softmax step against the hand-written one: ``(exported s, hand s, median
+    ratio)`` after checking they agree to 1e-10 (and are finite at inputs of 1000)."""
+    rng = np.random.default_rng(1)
+    params = {}
+    for l in range(1, len(sizes)):
+        bound = 1 / math.sqrt(sizes[l - 1])
+        params[f"W{l}"] = rng.uniform(-bound, bound, size=(sizes[l], sizes[l - 1]))
+        params[f"b{l}"] = rng.uniform(-0.1, 0.1, size=sizes[l])
+    X = rng.uniform(0, 1, size=(batch, sizes[0]))
+    T = np.eye(sizes[-1])[rng.integers(0, sizes[-1], size=batch)]
+    net = Network.build(list(sizes), "sigmoid,softmax", "categorical_cross_entropy", bias=True)
+    module = load_module(net, "delta")
+    lr = 0.5
+    loss_e, new_e = module.step(params, X, T, lr)
+    loss_h, new_h = hand_softmax(params, X, T, lr)
+    worst = max(abs(loss_e - loss_h), *(float(np.max(np.abs(new_e[k] - new_h[k]))) for k in new_e))
+    if worst > 1e-10:
+        raise SystemExit(f"the exported softmax step and the hand-written one differ by {worst}")
+    with np.errstate(all="raise", under="ignore"):
+        big = module.step(params, 1e3 * X, T, lr)
+    assert np.isfinite(big[0]) and all(np.isfinite(v).all() for v in big[1].values())
+    timers = {
+        "exported": per_call(lambda: module.step(params, X, T, lr)),
+        "hand": per_call(lambda: hand_softmax(params, X, T, lr)),
+    }
+    samples: dict[str, list[float]] = {k: [] for k in timers}
+    for r in range(rounds):
+        for name in (list(timers) if r % 2 == 0 else list(timers)[::-1]):
+            samples[name].append(timers[name]())
+    ratio = statistics.median(e / h for e, h in zip(samples["exported"], samples["hand"]))
+    return statistics.median(samples["exported"]), statistics.median(samples["hand"]), ratio
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (default 15)")
+    parser.add_argument("--softmax-only", action="store_true", help="only the softmax case")
     args = parser.parse_args()
+    if args.softmax_only:
+        soft_e, soft_h, soft_ratio = run_softmax_case((784, 128, 10), 64, args.rounds)
+        good = soft_ratio <= 1.10
+        print(f"784-128-10 softmax, batch 64: exported {fmt(soft_e)}, hand NumPy {fmt(soft_h)}")
+        print(f"[{'met' if good else 'MISSED'}] exported within 1.10x of hand NumPy: {soft_ratio:.2f}x")
+        return 0 if good else 1
     torch_step = torch_step_factory()
     if torch_step is not None:
         import torch
@@ -274,6 +343,15 @@ def main() -> int:
             short = label.split(",")[0]
             verdicts.append((f"{short}: exported within 1.10x of hand NumPy", ratio_hand <= 1.10))
             verdicts.append((f"{short}: exported >= 100x faster than per-neuron", speedup >= 100))
+    soft_e, soft_h, soft_ratio = run_softmax_case((784, 128, 10), 64, args.rounds)
+    print(
+        f"| 784-128-10 softmax, batch 64 | {fmt(soft_e)} | {fmt(soft_h)} | | | "
+        f"{soft_ratio:.2f}x | | <= 1e-10 |"
+    )
+    verdicts.append(
+        (f"784-128-10 softmax: exported within 1.10x of hand NumPy ({soft_ratio:.2f}x)", soft_ratio <= 1.10)
+    )
+    verdicts.append(("784-128-10 softmax: finite at inputs of 1000, no warnings", True))
     verdicts.append((f"export of 784-128-10 in {export_seconds:.2f} s (< 5 s)", export_seconds < 5))
     verdicts.append(("all implementations agree to 1e-10", ok))
     print()

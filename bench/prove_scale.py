@@ -7,7 +7,11 @@ It fits the growth exponent of time against parameters (least squares on log-log
 naive method (SymPy ``diff`` of the whole expanded loss for every parameter, then
 ``simplify(rule - gradient)``) on the same ladder until a size exceeds its cap.
 
+A softmax output with the categorical cross-entropy is timed too: ``symbolic-bp prove`` on
+784-128-10 (sigmoid, softmax) in a fresh process, the median of five (target: under 3 s).
+
 Run:  python bench/prove_scale.py [--max-params N] [--cap SECONDS] [--naive-cap SECONDS]
+      python bench/prove_scale.py --softmax-only
 """
 
 from __future__ import annotations
@@ -95,12 +99,52 @@ def exponent(points: list[tuple[int, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx else None
 
 
+SOFTMAX = [
+    "--layers",
+    "784,128,10",
+    "--activation",
+    "sigmoid,softmax",
+    "--loss",
+    "categorical_cross_entropy",
+    "--bias",
+]
+
+
+def softmax_checks() -> list[tuple[str, bool]]:
+    """784-128-10 with a softmax output: ``symbolic-bp prove`` in fresh processes."""
+    checks = []
+    for pair in ("delta,gradient", "error_at_update,delta"):
+        walls, users, codes = [], [], []
+        for _ in range(5 if pair.startswith("delta") else 1):
+            begin = time.perf_counter()
+            cmd = [sys.executable, "-m", "symbolic_bp", "prove", *SOFTMAX, "--conventions", pair]
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(proc.pid, 0)
+            walls.append(time.perf_counter() - begin)
+            users.append(usage.ru_utime + usage.ru_stime)
+            codes.append(os.WEXITSTATUS(status))
+        wall, cpu = sorted(walls)[len(walls) // 2], sorted(users)[len(users) // 2]
+        want = 0 if pair.startswith("delta") else 1
+        text = (
+            f"784-128-10 sigmoid,softmax categorical_cross_entropy {pair}: {wall:.2f} s wall, "
+            f"{cpu:.2f} s CPU, exit {codes[0]} (median of {len(walls)} fresh processes"
+            + ("; < 3 s, proven equal)" if want == 0 else "; proven different)")
+        )
+        checks.append((text, all(c == want for c in codes) and (want or wall < 3)))
+    return checks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-params", type=int, default=300_000)
     parser.add_argument("--cap", type=float, default=120.0, help="seconds per prove run")
     parser.add_argument("--naive-cap", type=float, default=120.0)
+    parser.add_argument("--softmax-only", action="store_true", help="only the softmax target")
     args = parser.parse_args()
+    if args.softmax_only:
+        for text, good in softmax_checks():
+            print(f"  [{'met' if good else 'MISSED'}] {text}")
+        return
     ladder = [s for s in LADDER if parameters(s) <= args.max_params]
 
     print("prover (a fresh process per run; wall time includes start-up, about 1 s)")
@@ -180,6 +224,7 @@ def main() -> None:
     for (first, act), k in exponents.items():
         if k is not None:
             checks.append((f"growth exponent {first},gradient {act}: {k:.2f} (<= 1.1)", k <= 1.1))
+    checks += softmax_checks()
     for text, good in checks:
         print(f"  [{'met' if good else 'MISSED'}] {text}")
 

@@ -26,7 +26,7 @@ CASES = [
 SCRIPT = """
 import time
 start = time.perf_counter()
-from symbolic_bp.network import Network
+from symbolic_bp.model.network import Network
 from symbolic_bp.trace import trace_step
 imported = time.perf_counter()
 trace = trace_step({path!r}, Network.build({sizes!r}, bias={bias!r}), batch={batch!r},

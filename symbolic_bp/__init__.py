@@ -46,6 +46,16 @@ from .model import (
     get_activation,
     get_loss,
 )
+from .optim import (
+    OPTIMIZERS,
+    Optimizer,
+    OptimizerReport,
+    Vec,
+    get_optimizer,
+    prove_optimizers,
+    register_optimizer,
+    unregister_optimizer,
+)
 from .parsing import parse_expression
 from .proof import (
     Counterexample,
@@ -58,6 +68,7 @@ from .proof import (
     prove_general,
 )
 from .render import general_text, report_text
+from .render.optimizers import optimizer_text
 
 #: names whose modules import NumPy, loaded on first use so that `symbolic-bp prove` starts fast
 _LAZY = {
@@ -67,6 +78,8 @@ _LAZY = {
     "compile_rules": "codegen.numeric",
     "History": "training",
     "train": "training",
+    "check": "checking",
+    "CheckReport": "checking",
 }
 
 
@@ -87,6 +100,7 @@ __all__ = [
     "ACTIVATIONS",
     "AbstractionError",
     "Activation",
+    "CheckReport",
     "CONVENTIONS",
     "Convention",
     "Counterexample",
@@ -107,13 +121,18 @@ __all__ = [
     "Loss",
     "Matrix",
     "Network",
+    "OPTIMIZERS",
     "NetworkView",
+    "Optimizer",
+    "OptimizerReport",
     "OutputDerivative",
     "ParameterResult",
     "Report",
     "SymbolicBPError",
     "UpdateRules",
+    "Vec",
     "__version__",
+    "check",
     "check_numeric",
     "compile_rules",
     "custom",
@@ -125,14 +144,19 @@ __all__ = [
     "get_activation",
     "get_convention",
     "get_loss",
+    "get_optimizer",
     "layer_rules",
     "load_module",
     "loss_gradient",
+    "optimizer_text",
     "parse_expression",
     "prove",
     "prove_general",
+    "prove_optimizers",
     "register",
+    "register_optimizer",
     "report_text",
     "train",
     "unregister",
+    "unregister_optimizer",
 ]

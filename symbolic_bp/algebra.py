@@ -40,6 +40,8 @@ __all__ = [
     "relate",
     "factor_between",
     "SUM_INDEX",
+    "replace_indexed",
+    "split_sums",
 ]
 
 #: expressions larger than this (in ``count_ops``) only get the cheap tests
@@ -143,10 +145,30 @@ def pull_constants(expr: sp.Expr) -> sp.Expr:
         inside: list[sp.Expr] = []
         outside: list[sp.Expr] = []
         for f in sp.Mul.make_args(body):
-            (inside if f.has(k) else outside).append(f)
+            (inside if k in f.free_symbols else outside).append(f)
         return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (k, lo, hi))
 
     return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, pull)
+
+
+def split_sums(expr: sp.Expr) -> sp.Expr:
+    """Every sum over one index split into the sums of its summand's expanded terms, each
+    cleared of its factors free of the index: two sums of the same terms become the same
+    atoms, so that their quotients cancel.
+
+    >>> k, n, a, b = sp.symbols("k n a b")
+    >>> f = sp.Function("f")
+    >>> split_sums(sp.Sum(a * (f(k) + b), (k, 1, n)))
+    a*b*Sum(1, (k, 1, n)) + a*Sum(f(k), (k, 1, n))
+    """
+
+    def split(s: sp.Sum) -> sp.Expr:
+        if len(s.limits) != 1:
+            return s
+        terms = sp.Add.make_args(sp.expand(s.function))
+        return sp.Add(*(pull_constants(sp.Sum(term, *s.limits)) for term in terms))
+
+    return expr.replace(lambda e: isinstance(e, sp.Sum), split)
 
 
 def _canonical_sum(s: sp.Sum) -> tuple[sp.Expr, tuple[sp.Expr, sp.Expr]] | None:
@@ -157,6 +179,10 @@ def _canonical_sum(s: sp.Sum) -> tuple[sp.Expr, tuple[sp.Expr, sp.Expr]] | None:
     ((var, lo, hi),) = s.limits
     if var != SUM_INDEX and SUM_INDEX in s.function.free_symbols:
         return None
+    for inner in s.function.atoms(sp.Sum):  # renaming must not capture or rebind
+        bound = {v for v, *_ in inner.limits}
+        if var in bound or (SUM_INDEX in bound and var in inner.free_symbols):
+            return None
     body = s.function.xreplace({var: SUM_INDEX + lo - 1})
     return body, (sp.S.One, sp.expand(hi - lo + 1))
 
@@ -206,6 +232,37 @@ def residual_is_zero(
     if is_zero(plain(rest)) and all(is_zero(plain(s.function)) for s in sums):
         return True, sp.S.Zero
     return False, sp.factor_terms(reduced)
+
+
+def replace_indexed(
+    expr: sp.Expr, base: sp.IndexedBase, layer: sp.Expr, value: sp.Expr, index: sp.Symbol
+) -> sp.Expr:
+    """``expr`` with every ``base[layer, x]`` (any neuron index ``x``, also a summation index)
+    replaced by ``value`` with ``index`` renamed ``x``; a sum inside ``value`` whose index is
+    ``x`` gets a fresh one first, so nothing is captured.
+
+    >>> d, k, j, n = sp.IndexedBase("d"), *sp.symbols("k j n")
+    >>> replace_indexed(sp.Sum(d[2, k], (k, 1, n)), d, 2, 3 * j, j)
+    Sum(3*k, (k, 1, n))
+    """
+
+    def fresh_value(x: sp.Expr) -> sp.Expr:
+        v = value
+        for inner in v.atoms(sp.Sum):
+            clash = {var for var, *_ in inner.limits} & x.free_symbols
+            if clash and index in inner.free_symbols:
+                v = v.xreplace({inner: inner.xreplace({c: sp.Dummy(str(c)) for c in clash})})
+        return v.xreplace({index: x})
+
+    def hit(e: sp.Basic) -> bool:
+        return (
+            isinstance(e, sp.Indexed)
+            and e.base == base
+            and len(e.indices) == 2
+            and (sp.expand(e.indices[0] - layer) == 0)
+        )
+
+    return expr.replace(hit, lambda e: fresh_value(e.indices[1]))
 
 
 # -- relating two signals ----------------------------------------------------------------------

@@ -52,6 +52,16 @@ def to_interval(value: sp.Expr | Fraction | int) -> Any:
     raise Undecided(f"not a rational: {value}")
 
 
+def _dummies(count: int) -> tuple[sp.Dummy, ...]:
+    """Real dummies standing for a function's arguments (the first is ``_ARG``)."""
+    while len(_DUMMIES) < count:
+        _DUMMIES.append(sp.Dummy(f"a{len(_DUMMIES)}", real=True))
+    return tuple(_DUMMIES[:count])
+
+
+_DUMMIES = [_ARG]
+
+
 def _positive(a: Any) -> bool:
     return a.a > 0
 
@@ -157,9 +167,11 @@ def enclose(expr: sp.Expr, env: Mapping[sp.Symbol, Any], memo: dict | None = Non
             lows = [v.a for v in vals]
             highs = [v.b for v in vals]
             out = iv.mpf([pick(lows), pick(highs)])
-        elif len(e.args) == 1 and hasattr(e.func, "explicit"):
-            # an opaque activation: enclose its explicit form at the enclosed argument
-            out = enclose(e.func.explicit(_ARG), {_ARG: ev(e.args[0])})
+        elif e.args and hasattr(e.func, "explicit"):
+            # an opaque activation (or LogSumExp): its explicit form at the enclosed arguments
+            dummies = _dummies(len(e.args))
+            values = {d: ev(a) for d, a in zip(dummies, e.args, strict=True)}
+            out = enclose(e.func.explicit(*dummies), values)
         elif len(e.args) == 1 and isinstance(e, sp.Function):
             out = _piecewise_unary(e.func, ev(e.args[0]))
         else:

@@ -14,13 +14,21 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 
 import sympy as sp
 
 from .errors import InputError
 
-__all__ = ["parse_expression", "split_top_level", "parse_number_list", "MAX_EXPRESSION_LENGTH"]
+__all__ = [
+    "parse_expression",
+    "split_top_level",
+    "parse_number_list",
+    "parse_rational",
+    "MAX_EXPRESSION_LENGTH",
+]
 
 MAX_EXPRESSION_LENGTH = 400
 MAX_DEPTH = 40
@@ -203,3 +211,27 @@ def parse_number_list(text: str, what: str) -> list[float]:
             raise InputError(f"{what}: {part!r} is not a finite number (in {text!r})")
         values.append(value)
     return values
+
+
+_RATIONAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?$|^[+-]?\d+/\d+$")
+
+
+def parse_rational(text: str, what: str) -> Fraction:
+    """An exact rational from a decimal (``0.9`` is ``9/10``, ``1e-3``) or a fraction
+    (``1/3``): no ``eval``, no float rounding, at most 40 characters and exponents of two digits.
+
+    >>> parse_rational("0.9", "--hyper mu")
+    Fraction(9, 10)
+    >>> parse_rational("1/3", "--hyper mu")
+    Fraction(1, 3)
+    >>> parse_rational("nan", "--hyper mu")
+    Traceback (most recent call last):
+    ...
+    symbolic_bp.errors.InputError: --hyper mu: 'nan' is not a finite number such as 0.9 or 1/3
+    """
+    shown = text.strip()
+    if len(shown) > 40 or not _RATIONAL.match(shown):
+        raise InputError(f"{what}: {shown[:40]!r} is not a finite number such as 0.9 or 1/3")
+    if "/" in shown and int(shown.split("/")[1]) == 0:
+        raise InputError(f"{what}: {shown!r} divides by zero")
+    return Fraction(shown)

@@ -37,6 +37,7 @@ from .render.derivation import (
 )
 from .render.document import Document, Heading, Links, Math, Para, Table
 from .render.notation import latex
+from .render.text import report_text
 
 __all__ = ["site_pages", "write_site"]
 
@@ -109,26 +110,7 @@ def question_page() -> Document:
         )
     )
     doc.blocks.append(Heading("The two recipes, side by side"))
-    agh, mlm = layer_rules(net, AGH), layer_rules(net, MLM)
-
-    def cell(rules: object, kind: str, l: int) -> str:
-        expr = getattr(rules, kind)[l]
-        lhs = rules.signal[l, J] if kind == "signals" else None  # type: ignore[attr-defined]
-        body = latex(outputs_as_y(expr, rules.indexed), rename_indices(l))  # type: ignore[attr-defined]
-        if lhs is None:
-            return rf"\Delta {latex(rules.indexed.w(l, J, I))} = {body}"  # type: ignore[attr-defined]
-        return f"{latex(lhs)} = {body}"
-
-    rows = []
-    L = net.depth
-    for l in range(L, 0, -1):
-        what = "output signal" if l == L else "signal sent back"
-        rows.append((f"layer {l}: {what}", cell(agh, "signals", l), cell(mlm, "signals", l)))
-    for l in range(L, 0, -1):
-        rows.append(
-            (f"layer {l}: update", cell(agh, "weight_updates", l), cell(mlm, "weight_updates", l))
-        )
-    doc.blocks.append(Table(("", f"AGH ({AGH})", f"MLM ({MLM})"), tuple(rows), (False, True, True)))
+    doc.blocks.append(_side_by_side(net))
 
     report = prove(net, AGH, MLM)
     proof_doc = report_document(report)
@@ -149,8 +131,96 @@ def question_page() -> Document:
     doc.blocks.append(Heading("What this means for a learner"))
     against = {name: prove(net, name, "gradient", conditions=False) for name in (AGH, MLM)}
     doc.blocks.extend(_meaning(report, against))
+    doc.blocks.extend(softmax_section())
     doc.blocks.append(Links((("All pages", "index", ""),)))
     return doc
+
+
+def _side_by_side(net: Network) -> Table:
+    """The AGH and the MLM recipe's rules on ``net``, one row per layer and kind."""
+    agh, mlm = layer_rules(net, AGH), layer_rules(net, MLM)
+
+    def cell(rules: object, kind: str, l: int) -> str:
+        expr = getattr(rules, kind)[l]
+        lhs = rules.signal[l, J] if kind == "signals" else None  # type: ignore[attr-defined]
+        body = latex(outputs_as_y(expr, rules.indexed), rename_indices(l))  # type: ignore[attr-defined]
+        if lhs is None:
+            return rf"\Delta {latex(rules.indexed.w(l, J, I))} = {body}"  # type: ignore[attr-defined]
+        return f"{latex(lhs)} = {body}"
+
+    rows = []
+    L = net.depth
+    for l in range(L, 0, -1):
+        what = "output signal" if l == L else "signal sent back"
+        rows.append((f"layer {l}: {what}", cell(agh, "signals", l), cell(mlm, "signals", l)))
+    for l in range(L, 0, -1):
+        rows.append(
+            (f"layer {l}: update", cell(agh, "weight_updates", l), cell(mlm, "weight_updates", l))
+        )
+    return Table(("", f"AGH ({AGH})", f"MLM ({MLM})"), tuple(rows), (False, True, True))
+
+
+#: the AGH network with two outputs: a softmax needs at least two
+SOFTMAX_SIZES = (2, 3, 2, 2)
+CCE = "categorical_cross_entropy"
+
+
+def softmax_section() -> list:
+    """The question again for a classifier: a softmax output and the categorical
+    cross-entropy; every sentence read off a proof computed here."""
+    net = Network.build(SOFTMAX_SIZES, "generic,generic,softmax", CCE)
+    blocks: list = [Heading("With a softmax classifier")]
+    blocks.append(
+        Para(
+            "Most courses soon train a classifier: a softmax output layer, y_j = exp(e_j) / "
+            "sum_k exp(e_k), and the categorical cross-entropy E = -sum_j t_j log y_j, with "
+            "targets that sum to 1 (one-hot for a class label). A softmax couples the outputs: "
+            "its derivative is a Jacobian, dy_m/de_j = y_m (delta_mj - y_j), not one f'(e) per "
+            f"neuron. Here both recipes run on {net.describe()}: the AGH network with a second "
+            "output. Every recipe carries an error through the whole Jacobian wherever it "
+            "applies the output layer's derivative; the output signals are derived from the "
+            "loss, never written in."
+        )
+    )
+    blocks.append(_side_by_side(net))
+    report = prove(net, AGH, MLM, conditions=False)
+    first = report_text(report).splitlines()[0]
+    same = sorted({r.layer for r in report.parameters if r.status == EQUAL}, reverse=True)
+    differ = sorted({r.layer for r in report.parameters if r.status == DIFFERS}, reverse=True)
+    blocks.append(Para(first))
+    blocks.append(
+        Para(
+            f"Layer by layer: equal in layer(s) {', '.join(map(str, same)) or 'none'}, "
+            f"different in layer(s) {', '.join(map(str, differ)) or 'none'}."
+        )
+    )
+    against = {name: prove(net, name, "gradient", conditions=False) for name in (AGH, MLM)}
+    for name, rep in against.items():
+        verdict = {
+            True: "gives the gradient for every parameter (proven)",
+            False: "differs from the gradient (proven by an exact counterexample)",
+            None: "could not be compared with the gradient within the limits",
+        }[rep.equivalent]
+        blocks.append(Para(f"Against the gradient: {name} {verdict}."))
+    general = prove_general(MLM, "gradient", losses=[CCE])
+    blocks.append(Para("For every network: " + general_document(general).blocks[0].text))  # type: ignore[union-attr]
+    if against[MLM].equivalent is True:
+        blocks.append(
+            Para(
+                "So delta = t - y at a softmax output is still the gradient: it is what "
+                "-dE/de^L_j comes to through the whole Jacobian, t_j - y_j sum_m t_m, on targets "
+                "that sum to 1."
+            )
+        )
+    if same == [net.depth] and differ:
+        blocks.append(
+            Para(
+                "The AGH recipe sends back the raw error -dE/dy = t/y instead; applying the "
+                "Jacobian at the update gives the output layer's updates (proven equal above), "
+                "not those of the layers below."
+            )
+        )
+    return blocks
 
 
 def _meaning(report: Report, against: dict[str, Report]) -> list:

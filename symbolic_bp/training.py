@@ -19,7 +19,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from .conventions import get_convention
 from .errors import InputError
 from .files import write_atomic
 from .model.network import Network
+from .optim.numeric import optimizer_stepper
 
 __all__ = ["DATASETS", "History", "train", "load_csv", "initial_params", "history_text"]
 
@@ -108,12 +109,18 @@ def train(
     seed: int = 0,
     data: str = "data",
     progress: Callable[[str, int], None] | None = None,
+    optimizers: Sequence[str] = (),
+    hyper: Mapping[str, float] | None = None,
+    lr_decay: float = 1.0,
 ) -> History:
     """Train ``net`` under each convention from the same start; return the :class:`History`.
 
     **Arguments:** ``X`` (``(samples, n_0)``), ``T`` (``(samples, n_L)``), ``epochs``, ``lr``,
     ``batch_size`` (``None``: the full batch), ``seed`` (start values and batch order),
-    ``progress(convention, epoch)`` called after every epoch.
+    ``progress(convention, epoch)`` called after every epoch; ``optimizers``: run every
+    convention under each of these optimizer recipes (columns ``convention+optimizer``) with
+    numeric ``hyper`` values and the rate ``lr * lr_decay**(step - 1)``, the convention giving
+    the gradient (plain steps of the convention when empty).
     """
     require_concrete(net, "train")
     _check_data(net, X, T)
@@ -126,9 +133,12 @@ def train(
     if not 1 <= size <= samples:
         raise InputError(f"--batch-size {batch_size} must be between 1 and {samples} samples")
     history = History(net.describe(), data, epochs, lr)
-    for name in conventions:
-        conv = get_convention(name)
+    chosen: list[str | None] = list(optimizers) or [None]
+    runs = [(get_convention(n), o) for n in conventions for o in chosen]
+    for conv, opt in runs:
+        label = conv.name if opt is None else f"{conv.name}+{opt}"
         module = load_module(net, conv)
+        stepper = optimizer_stepper(module, lr, opt, hyper, lr_decay)
         params = initial_params(net, seed)
         order_rng = np.random.default_rng(seed + 1)
         losses: list[float] = []
@@ -138,19 +148,19 @@ def train(
                 batch_losses = []
                 for start in range(0, samples, size):
                     rows = slice(None) if order is None else order[start : start + size]
-                    loss, params = module.step(params, X[rows], T[rows], lr)
+                    loss, params = stepper(params, X[rows], T[rows])
                     batch_losses.append(float(loss))
                 value = float(np.mean(batch_losses))
                 finite = math.isfinite(value) and all(np.isfinite(p).all() for p in params.values())
                 if not finite:
-                    history.diverged[conv.name] = epoch
+                    history.diverged[label] = epoch
                     break
                 losses.append(value)
                 if progress is not None:
-                    progress(conv.name, epoch + 1)
+                    progress(label, epoch + 1)
             outputs = module.forward(params, X)
-        history.losses[conv.name] = losses
-        history.outputs[conv.name] = [[float(v) for v in row] for row in np.asarray(outputs)]
+        history.losses[label] = losses
+        history.outputs[label] = [[float(v) for v in row] for row in np.asarray(outputs)]
     return history
 
 

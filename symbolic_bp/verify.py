@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import sympy as sp
 
 from .algebra import is_zero
-from .conventions import Convention, is_builtin
+from .conventions import Convention, batch_scale, is_builtin
 from .derive import LayerRules, UpdateRules, derive, signal_symbol
 from .errors import AbstractionError, InputError
 from .model.indexed import DEPTH, LAYER, IndexedNetwork
@@ -54,16 +56,20 @@ class NotRepresented(AbstractionError):
 
 
 def check_networks(net: Network, small: int = 60) -> list[Network]:
-    """Small networks with ``net``'s depth, activations, loss and biases whose widths keep the
-    pattern of ``net``'s (equal widths stay equal, the order is kept, a width of 1 stays 1),
-    two of them (every layer at least 2 and at least 3 wide otherwise); ``net`` itself comes
-    first when it has at most ``small`` parameters."""
+    """Small networks with ``net``'s depth, activations, loss, biases and objective whose widths
+    keep the pattern of ``net``'s (equal widths stay equal, the order is kept, a width of 1
+    stays 1), two of them (every layer at least 2 and at least 3 wide otherwise); ``net``
+    itself comes first when it has at most ``small`` parameters. A batch of more than two
+    samples is checked on batches of two (each sample's rules are the same recipe)."""
     distinct = sorted({n for n in net.sizes if n > 1})
-    out = [net] if net.parameter_count <= small else []
+    objective = net.objective
+    if objective.batch > 2:
+        objective = replace(objective, batch=2)
+    out = [net] if net.parameter_count <= small and objective is net.objective else []
     for start in (2, 3):
         sizes = tuple(1 if n == 1 else start + distinct.index(n) for n in net.sizes)
         if sizes != net.sizes or not out:
-            out.append(Network(sizes, net.activations, net.loss, net.bias))
+            out.append(net.with_sizes(sizes).with_objective(objective))
     return out
 
 
@@ -157,26 +163,51 @@ def _compare_layer(
     inet = rules.indexed
     key = l if key is None else key
     j_sym, i_sym = _indices(inet, key)
+    views = cnet.views()
     for j in cnet.neurons(l):
-        got = _instantiate(rules, cnet, rules.signals[key], {**layers, j_sym: j})
-        _same(got, concrete.signal_exprs[l][j - 1], rules, f"the signal of neuron {j} of layer {l}")
+        for v in views:
+            got = _instantiate(rules, v, rules.signals[key], {**layers, j_sym: j})
+            want = concrete.signal(l, j, v.sample or 1)[1]
+            _same(got, want, rules, f"the signal of neuron {j} of layer {l}", cnet)
         for i in cnet.neurons(l - 1):
-            got = _instantiate(
-                rules, cnet, rules.weight_updates[key], {**layers, j_sym: j, i_sym: i}
+            at = {**layers, j_sym: j, i_sym: i}
+            got = _objective(
+                rules, cnet, rules.weight_updates[key], rules.weight_penalties, key, at
             )
-            _same(got, concrete.updates[cnet.w(l, j, i)], rules, f"the update of w{l}_{j}_{i}")
+            _same(
+                got, concrete.updates[cnet.w(l, j, i)], rules, f"the update of w{l}_{j}_{i}", cnet
+            )
         bias = rules.bias_updates[key]
         if bias is not None:
-            got = _instantiate(rules, cnet, bias, {**layers, j_sym: j})
-            _same(got, concrete.updates[cnet.b(l, j)], rules, f"the update of b{l}_{j}")
+            at = {**layers, j_sym: j}
+            got = _objective(rules, cnet, bias, rules.bias_penalties, key, at)
+            _same(got, concrete.updates[cnet.b(l, j)], rules, f"the update of b{l}_{j}", cnet)
+
+
+def _objective(
+    rules: LayerRules,
+    cnet: Network,
+    update: sp.Expr,
+    penalties: dict[Any, Any],
+    key: Any,
+    values: dict[sp.Symbol, int],
+) -> sp.Expr:
+    """The objective's update from the layer rule: ``cnet``'s reduction of the rule at each
+    sample, plus the penalty's part."""
+    total = sp.Add(*(_instantiate(rules, v, update, values) for v in cnet.views()))
+    scale = batch_scale(rules.convention, cnet.objective)
+    penalty = penalties.get(key) or sp.S.Zero
+    if penalty == 0:
+        return scale * total
+    return scale * total + _instantiate(rules, cnet, penalty, values)
 
 
 def _indices(inet: IndexedNetwork, key: Any) -> tuple[sp.Symbol, sp.Symbol]:
     return inet.index(key), inet.index(key - 1)
 
 
-def _same(got: sp.Expr, want: sp.Expr, rules: LayerRules, where: str) -> None:
-    if got == want or is_zero(got - want):
+def _same(got: sp.Expr, want: sp.Expr, rules: LayerRules, where: str, cnet: Network) -> None:
+    if got == want or is_zero(got - want) or is_zero(cnet.unfold(got - want)):
         return
     raise NotRepresented(
         f"convention {rules.convention.name!r}: its rule for one symbolic neuron does not give "
@@ -198,7 +229,20 @@ def _instantiate(
         expr = _write_out_sums(expr)
     if expr.has(sp.Sum, sp.KroneckerDelta):
         expr = expr.doit()
-    return _concrete_atoms(rules, cnet, expr)
+    return _normalisers(cnet, _concrete_atoms(rules, cnet, expr))
+
+
+def _normalisers(cnet: Network, expr: sp.Expr) -> sp.Expr:
+    """A softmax layer's written-out ``sum_k exp(e_k)`` as ``exp(LSE(e))``, the atom of the
+    per-neuron rules (exact), so that the two compare without unfolding."""
+    if cnet.batched:
+        return expr
+    mapping = {}
+    for l, act in enumerate(cnet.activations, start=1):
+        if act.is_vector:
+            total = sp.Add(*(sp.exp(cnet.e(l, k)) for k in cnet.neurons(l)))
+            mapping[total] = sp.exp(cnet.logsumexp(l, partial(cnet.e, l)))
+    return expr.xreplace(mapping) if mapping else expr
 
 
 @functools.lru_cache(maxsize=256)
@@ -224,6 +268,7 @@ def _write_out_sums(expr: sp.Expr) -> sp.Expr:
 
 
 def _concrete_atoms(rules: LayerRules, cnet: Network, expr: sp.Expr) -> sp.Expr:
+    """The indexed atoms of a rule as ``cnet``'s symbols (``cnet``: one sample's view)."""
     inet, letter = rules.indexed, str(rules.signal.label)
     mapping: dict[sp.Basic, sp.Basic] = {}
     for leaf in expr.atoms(sp.Indexed):
@@ -249,7 +294,7 @@ def _atom(
             l, j = idx
             if not (1 <= l <= cnet.depth and 1 <= j <= sizes[l]):
                 raise IndexError
-            return signal_symbol(letter, l, j)
+            return signal_symbol(letter, l, j, cnet.sample)
         name = str(base.label)
         if name == "w" and 1 <= idx[0] <= cnet.depth:
             l, j, i = idx
@@ -280,7 +325,13 @@ def _concrete_functions(cnet: Network, expr: sp.Expr) -> sp.Expr:
     def act(a: sp.Expr) -> Any:
         if not (a.is_Integer and 1 <= int(a) <= cnet.depth):
             raise NotRepresented(f"the general rule reads the activation of layer {a}")
-        return cnet.activations[int(a) - 1]
+        found = cnet.activations[int(a) - 1]
+        if found.is_vector:
+            raise NotRepresented(
+                f"the general rule reads layer {a}'s activation as one of a single neuron, but "
+                f"it is {found.name} (it acts on the whole layer)"
+            )
+        return found
 
     def mapped(e: sp.Basic) -> sp.Expr:
         layer, arg = e.args
@@ -302,6 +353,7 @@ def _covariant(rules: LayerRules, keys: Iterable[Any] | None = None) -> None:
     for key in rules.layers if keys is None else keys:
         indices = set(_indices(inet, key))
         exprs = [rules.signals[key], rules.weight_updates[key], rules.bias_updates[key]]
+        exprs += [rules.weight_penalties.get(key), rules.bias_penalties.get(key)]
         for expr in (e for e in exprs if e is not None):
             bare = expr.replace(lambda x: isinstance(x, sp.Indexed), lambda x: sp.S.One)
             if bare.free_symbols & indices:

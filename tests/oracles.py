@@ -38,18 +38,77 @@ def concrete(net: Network, shift: int = 0) -> Network:
 
 
 def rational_point(net: Network, seed: int) -> dict[sp.Symbol, sp.Rational]:
+    """A point of small rationals; the targets of a softmax classifier on the simplex (positive,
+    summing to 1 per sample); every sample of a batch; a symbolic L2 coefficient's value."""
     rng = random.Random(seed)
     q = lambda: sp.Rational(rng.choice([-4, -3, -2, -1, 1, 2, 3, 4]), rng.randint(2, 6))  # noqa: E731
-    point = {net.x(i): q() for i in net.neurons(0)}
-    point.update({net.t(j): sp.Rational(rng.randint(1, 5), 6) for j in net.neurons(net.depth)})
+    if net.objective.plain and not net.loss.probability_targets:
+        point = {net.x(i): q() for i in net.neurons(0)}
+        point.update({net.t(j): sp.Rational(rng.randint(1, 5), 6) for j in net.neurons(net.depth)})
+    else:
+        point = {}
+        for v in net.views():
+            point.update({v.x(i): q() for i in net.neurons(0)})
+            ts = [sp.Rational(rng.randint(1, 5), 6) for _ in net.neurons(net.depth)]
+            if net.loss.probability_targets:
+                ts = [t / sum(ts) for t in ts]
+            point.update({v.t(j): t for j, t in zip(net.neurons(net.depth), ts, strict=True)})
+        if isinstance(net.objective.l2, sp.Symbol):
+            point[net.objective.l2] = sp.Rational(rng.randint(1, 4), 5)
     point.update({p: q() for p in net.parameters()})
     point[net.eta] = sp.Rational(1, 2)
     return point
 
 
+def own_loss(net: Network) -> sp.Expr:
+    """The loss built here from scratch: each sample's forward pass in inputs and parameters,
+    activations by their explicit formulas, a softmax written out as ``exp(e_j) / sum_k
+    exp(e_k)``; the batch's mean or sum; the L2 penalty. Shares nothing with the package's
+    loss but the loss's name."""
+    objective = net.objective
+    total = sp.S.Zero
+    for v in net.views():
+        y = [v.x(i) for i in net.neurons(0)]
+        for l in range(1, net.depth + 1):
+            act = net.activations[l - 1]
+            e = [
+                sp.Add(*(net.w(l, j, i) * y[i - 1] for i in net.neurons(l - 1)))
+                + (net.b(l, j) if net.bias else 0)
+                for j in net.neurons(l)
+            ]
+            if act.is_vector:
+                z = sp.Add(*(sp.exp(a) for a in e))
+                y = [sp.exp(a) / z for a in e]
+            else:
+                y = [act.expr.xreplace({X: a}) for a in e]
+        t = [v.t(j) for j in net.neurons(net.depth)]
+        name = net.loss.name
+        if name == "categorical_cross_entropy":
+            terms = [-tj * sp.log(yj) for tj, yj in zip(t, y, strict=True)]
+        elif name == "cross_entropy":
+            terms = [
+                -tj * sp.log(yj) - (1 - tj) * sp.log(1 - yj) for tj, yj in zip(t, y, strict=True)
+            ]
+        else:
+            factor = sp.Rational(1, 2) if name == "half_sse" else 1
+            terms = [factor * (tj - yj) ** 2 for tj, yj in zip(t, y, strict=True)]
+        total += sp.Add(*terms)
+    scale = sp.Rational(1, objective.batch) if objective.reduce.mean else 1
+    penalty = sp.Add(*(p**2 for p in net.parameters() if p.name[0] == "w" or objective.l2_bias))
+    return scale * total + objective.l2 / 2 * penalty
+
+
+X = sp.Symbol("x", real=True)
+
+
 def oracle_values(net: Network, point: dict) -> dict[sp.Symbol, sp.Expr]:
-    """``-eta dE/dp`` by sympy.diff of the whole expanded loss, at ``point`` (exact)."""
-    return {p: g.xreplace(point) for p, g in loss_gradient(net).items()}
+    """``-eta dE/dp`` by sympy.diff of the whole expanded loss, at ``point`` (exact): the
+    package's own expanded loss for the networks of the first tests, :func:`own_loss` for a
+    softmax, a batch or an L2 penalty."""
+    if net.objective.plain and not any(a.is_vector for a in net.activations):
+        return {p: g.xreplace(point) for p, g in loss_gradient(net).items()}
+    loss = own_loss(net)
+    return {p: (-net.eta * sp.diff(loss, p)).xreplace(point) for p in net.parameters()}
 
 
 def expanded_values(net: Network, convention: str, point: dict) -> dict[sp.Symbol, sp.Expr]:
@@ -80,7 +139,7 @@ def high_precision(expr: sp.Expr, digits: int = 60) -> mpmath.mpf:
         elif e.func in funcs:
             out = funcs[e.func](ev(e.args[0]))
         elif hasattr(e.func, "explicit"):
-            out = ev(e.func.explicit(e.args[0]))
+            out = ev(e.func.explicit(*e.args))
         elif e is sp.E:
             out = mpmath.e
         else:

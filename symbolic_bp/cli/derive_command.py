@@ -7,7 +7,8 @@ import argparse
 from ..conventions import get_convention
 from ..files import check_writable, write_atomic
 from ..render.document import FORMATS
-from .options import build_network, network_options
+from . import optim_command
+from .options import build_network, network_options, objective_options
 
 __all__ = ["add_parser", "run"]
 
@@ -20,9 +21,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "signals sent back and updates, one row per layer (individual parameters on request).",
     )
     network_options(d, "generic")
-    d.add_argument(
-        "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
+    objective_options(d)
+    choice = d.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--convention", default=None, metavar="NAME", help="a convention (default: delta)"
     )
+    optim_command.add_derive_options(choice)
     d.add_argument(
         "--format",
         default="markdown",
@@ -40,7 +44,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..render.derivation import derivation
 
-    conv = get_convention(args.convention)
+    if args.optimizer is not None:
+        return optim_command.run_derive(args)
+    conv = get_convention(args.convention or "delta")
     net = build_network(args)
     parameters: list[str] | str | None = None
     if args.parameters is not None:

@@ -7,7 +7,7 @@ import argparse
 from ..conventions import get_convention
 from ..errors import InputError
 from ..files import check_writable, write_atomic
-from .options import build_network, network_options
+from .options import build_network, network_options, objective_options
 
 __all__ = ["add_parser", "run"]
 
@@ -21,6 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "convention's symbolic rules.",
     )
     network_options(e, "sigmoid")
+    objective_options(e, batch=False)
     e.add_argument(
         "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
     )

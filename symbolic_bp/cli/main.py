@@ -15,6 +15,7 @@ from .. import __version__
 from ..clock_start import STARTED
 from ..errors import SymbolicBPError
 from . import (
+    check_command,
     derive_command,
     docs_command,
     export_command,
@@ -33,6 +34,7 @@ _COMMANDS = {
     "train": train_command,
     "derive": derive_command,
     "docs": docs_command,
+    "check": check_command,
 }
 
 

@@ -13,6 +13,7 @@ from typing import NoReturn
 from ..conventions import get_convention
 from ..errors import InputError
 from ..model.network import AGH_SIZES, Network, parse_layers
+from ..model.objective import Objective, Reduction, parse_l2, parse_reduce
 
 __all__ = [
     "Parser",
@@ -21,6 +22,9 @@ __all__ = [
     "two_conventions",
     "positive_int",
     "NETWORK_DEFAULTS",
+    "objective_options",
+    "build_objective",
+    "reductions",
 ]
 
 NETWORK_DEFAULTS = {"layers": ",".join(map(str, AGH_SIZES)), "loss": "half_sse", "bias": False}
@@ -53,7 +57,8 @@ def network_options(parser: argparse.ArgumentParser, activation: str) -> None:
         "--loss",
         default=None,
         metavar="LOSS",
-        help="half_sse, sse or cross_entropy (default: half_sse)",
+        help="half_sse, sse, cross_entropy or categorical_cross_entropy (softmax output; "
+        "targets summing to 1) (default: half_sse)",
     )
     group.add_argument(
         "--bias",
@@ -64,13 +69,70 @@ def network_options(parser: argparse.ArgumentParser, activation: str) -> None:
     parser.set_defaults(default_activation=activation)
 
 
+def objective_options(
+    parser: argparse.ArgumentParser, batch: bool = True, pair: bool = False
+) -> None:
+    """``--batch N``, ``--reduce mean|sum`` (``pair``: or ``A,B``, one per convention),
+    ``--l2 LAMBDA|SYMBOL``, ``--l2-bias``."""
+    group = parser.add_argument_group("objective")
+    if batch:
+        group.add_argument(
+            "--batch",
+            default=None,
+            metavar="N",
+            help="a batch of N samples, each with its own inputs and targets (default: 1)",
+        )
+    more = "; two, e.g. sum,mean, give each convention its own" if pair else ""
+    group.add_argument(
+        "--reduce",
+        default=None,
+        metavar="mean|sum",
+        help=f"the batch's loss and updates: the mean or the sum over the samples{more} "
+        "(default: mean)",
+    )
+    group.add_argument(
+        "--l2",
+        default=None,
+        metavar="LAMBDA",
+        help="an L2 penalty LAMBDA/2 * sum w^2 in the loss: a number >= 0 or a symbol name "
+        "such as lambda (default: none)",
+    )
+    group.add_argument("--l2-bias", action="store_true", help="the L2 penalty also on the biases")
+    parser.set_defaults(reduce_pair=pair)
+
+
+def reductions(args: argparse.Namespace) -> tuple[Reduction, Reduction]:
+    """The reduction of each convention: ``--reduce X`` for both, ``--reduce A,B`` one each."""
+    text = getattr(args, "reduce", None) or "mean"
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) not in (1, 2):
+        raise InputError(f"--reduce {text!r}: give mean, sum, or two of them such as sum,mean")
+    if len(parts) == 2 and not getattr(args, "reduce_pair", False):
+        raise InputError(f"--reduce {text!r}: give one of mean, sum (two are for prove)")
+    found = [parse_reduce(p) for p in parts]
+    return found[0], found[-1]
+
+
+def build_objective(args: argparse.Namespace) -> Objective:
+    """The batch, reduction (the first convention's) and penalty of the options."""
+    text = getattr(args, "batch", None)
+    batch = 1 if text is None else positive_int(text, "--batch")
+    l2_text = getattr(args, "l2", None)
+    l2_bias = bool(getattr(args, "l2_bias", False))
+    if l2_bias and l2_text is None:
+        raise InputError("--l2-bias needs --l2 LAMBDA (the coefficient of the penalty)")
+    l2 = parse_l2(l2_text) if l2_text is not None else Objective().l2
+    return Objective(batch, reductions(args)[0], l2, l2_bias)
+
+
 def build_network(args: argparse.Namespace) -> Network:
     """The network of the options, with the defaults filled in."""
     layers = str(args.layers if args.layers is not None else NETWORK_DEFAULTS["layers"])
     activation = args.activation if args.activation is not None else args.default_activation
     loss = str(args.loss if args.loss is not None else NETWORK_DEFAULTS["loss"])
     bias = bool(args.bias if args.bias is not None else NETWORK_DEFAULTS["bias"])
-    return Network.build(parse_layers(layers), activation, loss, bias)
+    objective = build_objective(args) if hasattr(args, "l2") else None
+    return Network.build(parse_layers(layers), activation, loss, bias, objective)
 
 
 def two_conventions(text: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ import json
 import math
 import sys
 
-from ..conventions import CONVENTIONS
+from ..conventions import CONVENTIONS, Convention, Reduced, get_convention
 from ..errors import InputError
 from ..model.network import Network
 from ..proof import Limits, prove, prove_general
@@ -18,7 +18,14 @@ from ..render import general_text, report_text
 from ..render.data import general_json, write_report_json
 from ..render.derivation import general_document, report_document
 from ..render.document import FORMATS
-from .options import build_network, network_options, two_conventions
+from . import optim_command
+from .options import (
+    build_network,
+    network_options,
+    objective_options,
+    reductions,
+    two_conventions,
+)
 from .progress import progress_bar
 
 __all__ = ["add_parser", "run", "DEFAULT_CONVENTIONS"]
@@ -36,17 +43,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "Exit 0: equal; 1: different; 2: bad input; 3: unknown.",
     )
     network_options(p, "generic")
-    p.add_argument(
+    objective_options(p, pair=True)
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument(
         "--conventions",
-        default=DEFAULT_CONVENTIONS,
+        default=None,  # so that --optimizers can tell it was given
         metavar="A,B",
-        help=f"two of: {', '.join(CONVENTIONS)} (default: %(default)s)",
+        help=f"two of: {', '.join(CONVENTIONS)} (default: {DEFAULT_CONVENTIONS})",
     )
+    optim_command.add_prove_options(p, choice)
     p.add_argument(
         "--general",
         action="store_true",
         help="prove for every depth, width and differentiable activation (induction over "
-        "layers) instead of for one network; honours --loss (default: every loss) and "
+        "layers) instead of for one network; honours --loss (default: half_sse, sse and "
+        "cross_entropy; categorical_cross_entropy, with its softmax output, when given) and "
         "--bias/--no-bias (default: both)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -85,7 +96,10 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    a, b = two_conventions(args.conventions)
+    if args.optimizers is not None:
+        return optim_command.run_prove(args)
+    optim_command.refuse_optimizer_options(args)
+    a, b = two_conventions(args.conventions or DEFAULT_CONVENTIONS)
     fmt = _format(args)
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
@@ -95,12 +109,13 @@ def run(args: argparse.Namespace) -> int:
         return _general(args, a, b, fmt, limits)
     net = build_network(args)
     selection = _selection(args.parameters, net)
+    ca, cb = _reduced(args, a, b)
     bar = progress_bar(net.depth, "prove")
     try:
         report = prove(
             net,
-            a,
-            b,
+            ca,
+            cb,
             limits,
             conditions=not args.no_conditions,
             progress=lambda done, text: bar.update(done, text),
@@ -114,6 +129,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(report_document(report).render(fmt), end="")
     return report.exit_code
+
+
+def _reduced(args: argparse.Namespace, a: str, b: str) -> tuple[str | Convention, str | Convention]:
+    """The two conventions, each with its own reduction of the batch when ``--reduce A,B``
+    gives two different ones."""
+    red_a, red_b = reductions(args)
+    if red_a == red_b:
+        return a, b
+    return Reduced(get_convention(a), red_a), Reduced(get_convention(b), red_b)
 
 
 def _selection(text: str | None, net: Network) -> str | list[str] | None:
@@ -144,6 +168,12 @@ def _general(args: argparse.Namespace, a: str, b: str, fmt: str, limits: Limits)
             f"--general proves for every differentiable activation: --activation "
             f"{args.activation} cannot be combined with it"
         )
+    for option, value in (("--batch", args.batch), ("--reduce", args.reduce), ("--l2", args.l2)):
+        if value is not None:
+            raise InputError(
+                f"--general proves for one sample without a penalty: {option} {value} cannot be "
+                "combined with it (prove on a network instead)"
+            )
     losses = None if args.loss is None else [args.loss]
     proof = prove_general(a, b, losses=losses, bias=args.bias, limits=limits)
     if fmt == "json":

@@ -13,7 +13,7 @@ from ..derive import derive
 from ..errors import InputError
 from ..model.network import Network
 from ..parsing import parse_number_list
-from .options import build_network, network_options
+from .options import build_network, network_options, objective_options
 
 __all__ = ["add_parser", "run", "read_params"]
 
@@ -25,6 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Apply one update of the chosen convention to parameters read from JSON.",
     )
     network_options(s, "sigmoid")
+    objective_options(s, batch=False)
     s.add_argument(
         "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
     )
@@ -34,8 +35,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.json",
         help='parameters by name, e.g. {"w1_1_1": 0.15, ...}',
     )
-    s.add_argument("--input", required=True, metavar="X1,X2,...", help="input values")
-    s.add_argument("--target", required=True, metavar="T1,...", help="target values")
+    s.add_argument(
+        "--input",
+        required=True,
+        metavar="X1,X2,...",
+        help="input values; a batch as samples separated by ';' (0.1,0.2;0.3,0.4)",
+    )
+    s.add_argument(
+        "--target", required=True, metavar="T1,...", help="target values (';' between samples)"
+    )
     s.add_argument("--lr", default="0.5", metavar="ETA", help="learning rate (default: 0.5)")
     s.add_argument("--json", action="store_true", help="print loss and parameters as JSON")
 
@@ -87,14 +95,19 @@ def run(args: argparse.Namespace) -> int:
     from ..codegen.numeric import compile_rules, require_concrete
 
     conv = get_convention(args.convention)
+    xs = [parse_number_list(part, "--input") for part in args.input.split(";")]
+    ts = [parse_number_list(part, "--target") for part in args.target.split(";")]
+    if len(xs) != len(ts):
+        raise InputError(
+            f"--input has {len(xs)} samples and --target {len(ts)}; give one target per sample"
+        )
+    args.batch = str(len(xs))
     net = build_network(args)
     require_concrete(net, "step")
-    x = parse_number_list(args.input, "--input")
-    t = parse_number_list(args.target, "--target")
     (lr,) = parse_number_list(args.lr, "--lr")
     values = read_params(args.params, net)
     step = compile_rules(derive(net, conv))
-    loss, new = step(values, x, t, lr)
+    loss, new = step(values, xs[0] if len(xs) == 1 else xs, ts[0] if len(ts) == 1 else ts, lr)
     if not (math.isfinite(loss) and all(math.isfinite(v) for v in new.values())):
         raise InputError("step: the result is not finite (overflow); use smaller inputs or weights")
     if args.json:

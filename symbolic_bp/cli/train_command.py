@@ -8,7 +8,8 @@ from ..conventions import get_convention
 from ..errors import InputError
 from ..files import check_writable
 from ..parsing import parse_number_list
-from .options import build_network, network_options, positive_int
+from . import optim_command
+from .options import build_network, network_options, objective_options, positive_int
 from .progress import progress_bar
 
 __all__ = ["add_parser", "run"]
@@ -22,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "batches; print a loss table, optionally write the history and a plot.",
     )
     network_options(t, "sigmoid")
+    objective_options(t, batch=False)
     t.add_argument(
         "--conventions",
         default="delta,error_at_update",
@@ -47,6 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--plot", metavar="FILE.png", help="draw the loss curves side by side (needs matplotlib)"
     )
+    optim_command.add_train_options(t)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     (lr,) = parse_number_list(args.lr, "--lr")
     seed = positive_int(args.seed, "--seed", minimum=0)
     batch = None if args.batch_size is None else positive_int(args.batch_size, "--batch-size")
+    optim = optim_command.train_options(args)
     # check every output path before the work, so that a bad one costs nothing
     if args.history is not None:
         check_writable(args.history, "--history")
@@ -79,21 +83,21 @@ def run(args: argparse.Namespace) -> int:
         X, T = training.DATASETS[args.data]
     else:
         X, T = training.load_csv(args.data, net.sizes[0], net.sizes[-1])
-    bar = progress_bar(len(convs) * epochs, "train")
+    bar = progress_bar(len(convs) * max(len(optim.optimizers), 1) * epochs, "train")
     done: dict[str, int] = {}
 
     def report(name: str, epoch: int) -> None:
         done[name] = epoch
         bar.update(sum(done.values()), name)
 
-    history = training.train(
-        net, convs, X, T, epochs, lr, batch, seed, data=args.data, progress=report
-    )
+    history = training.train(net, convs, X, T, epochs, lr, batch, seed, args.data, report, *optim)
     bar.close()
     print(
         f"trained {net.describe()} on {args.data} ({X.shape[0]} samples), {epochs} epochs, "
         f"lr {lr:g}, {'full batch' if batch is None else f'batches of {batch}'}, seed {seed}"
     )
+    if optim.optimizers:
+        print(optim_command.train_summary(optim))
     print(training.history_text(history))
     if args.history is not None:
         training.write_history(history, args.history)

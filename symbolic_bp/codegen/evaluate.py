@@ -59,7 +59,10 @@ def rule_program(rules: UpdateRules) -> Program:
     derived updates)."""
     net = rules.network
     steps = [
-        (net.e(l, j), net.net_input(l, j)) for l in range(1, net.depth + 1) for j in net.neurons(l)
+        (v.e(l, j), v.net_input(l, j))
+        for v in net.views()
+        for l in range(1, net.depth + 1)
+        for j in net.neurons(l)
     ]
     for l in sorted(rules.signal_symbols, reverse=True):
         steps += list(zip(rules.signal_symbols[l], rules.signal_exprs[l], strict=True))
@@ -127,7 +130,13 @@ def exact_value(expr: sp.Expr, env: Mapping[sp.Symbol, Fraction]) -> Fraction:
 
 
 def _forward(net: Network, env: dict[sp.Symbol, Any], backend: Any) -> None:
-    """``e^l_j`` for every neuron, by multiplying numbers (the first layer exactly)."""
+    """``e^l_j`` for every neuron of every sample, by multiplying numbers (the first layer
+    exactly)."""
+    for v in net.views():
+        _forward_sample(v, env, backend)
+
+
+def _forward_sample(net: Network, env: dict[sp.Symbol, Any], backend: Any) -> None:
     y = [env[net.x(i)] for i in net.neurons(0)]
     exact_first = isinstance(backend, _Interval)
     for l in range(1, net.depth + 1):
@@ -148,7 +157,8 @@ def _forward(net: Network, env: dict[sp.Symbol, Any], backend: Any) -> None:
                     value = value + env[net.b(l, j)]
             env[net.e(l, j)] = value
             e_vals.append(value)
-        y = [backend.apply(act, v) for v in e_vals]
+        if l < net.depth:  # the output layer's outputs feed no layer (softmax: no scalar form)
+            y = [backend.apply(act, v) for v in e_vals]
 
 
 class _Exact:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -40,13 +42,16 @@ __all__ = [
     "program_source",
 ]
 
-StepFunction = Callable[
-    [Mapping[str, float], Sequence[float], Sequence[float], float], tuple[float, dict[str, float]]
-]
+StepFunction = Callable[[Mapping[str, float], Any, Any, float], tuple[float, dict[str, float]]]
 
 
 def require_concrete(net: Network, what: str) -> None:
-    """Refuse a generic activation where numbers are needed."""
+    """Refuse a generic activation, or a symbolic L2 coefficient, where numbers are needed."""
+    if isinstance(net.objective.l2, sp.Symbol):
+        raise InputError(
+            f"{what} needs a number for --l2, not the symbol {net.objective.l2}; pass e.g. "
+            "--l2 0.001"
+        )
     for l, act in enumerate(net.activations, start=1):
         if act.is_generic:
             raise InputError(
@@ -71,35 +76,26 @@ def program_source(
     net = rules.network
     program = rule_program(rules)
     y_syms: dict[sp.Symbol, sp.Symbol] = {}
+    shared: dict[sp.Expr, sp.Symbol] = {}  # a softmax layer's LogSumExp, computed once
 
     def y_of(l: int, arg: sp.Expr) -> sp.Expr | None:
         return y_syms.get(arg) if outputs else None
 
     def through(expr: sp.Expr) -> sp.Expr:
-        return through_output(expr, net.activations, y_of) if y_syms else expr
+        expr = through_output(expr, net.activations, y_of) if y_syms else expr
+        return expr.xreplace(shared) if shared else expr
 
-    assignments: list[tuple[sp.Symbol, sp.Expr]] = []
-    layer_of = {net.e(l, j): l for l in range(1, net.depth + 1) for j in net.neurons(l)}
-    for index, (sym, expr) in enumerate(program.steps):
-        if sym not in layer_of:
-            break
-        assignments.append((sym, through(expr)))
-        nxt = program.steps[index + 1][0] if index + 1 < len(program.steps) else None
-        l = layer_of[sym]
-        if outputs and layer_of.get(nxt) != l and net.y(l, 1) != net.e(l, 1):
-            for j in net.neurons(l):  # the layer is complete: its outputs, once
-                y = sp.Symbol(f"__y{l}_{j}")
-                assignments.append((y, through(net.y(l, j))))
-                y_syms[net.e(l, j)] = y
+    assignments = _forward(net, through, y_syms, shared, outputs)
     loss_sym = sp.Symbol("__loss")
-    loss = net.loss_local()
-    assignments.append((loss_sym, loss if loss.has(sp.log) else through(loss)))
-    outputs_of = set(rules.signal_symbols.get(net.depth, ()))
-    for sym, expr in program.steps[len(layer_of) :]:
+    loss = net.objective_loss()
+    assignments.append((loss_sym, loss.xreplace(shared) if loss.has(sp.log) else through(loss)))
+    outputs_of = _output_neurons(rules)
+    net_inputs = net.objective.batch * sum(net.sizes[1:])  # the program's first steps
+    for sym, expr in program.steps[net_inputs:]:
         if sym in outputs_of:
-            # output signals depend on one neuron only: their shortest exact form avoids 0/0 at
-            # saturation (cross-entropy written as -dE/dy times f'(e))
-            expr = tidy_output_signal(net, int(sym.name.rsplit("_", 1)[1]), expr)
+            # the shortest exact form of an output signal avoids 0/0 at saturation
+            # (cross-entropy written as -dE/dy times f'(e); t/y times y under a softmax)
+            expr = tidy_output_signal(*outputs_of[sym], expr)
         assignments.append((sym, through(expr)))
     params = list(program.updates)
     update_syms = [sp.Symbol(f"__delta_{p.name}") for p in params]
@@ -107,7 +103,9 @@ def program_source(
         (u, through(program.updates[p])) for u, p in zip(update_syms, params, strict=True)
     ]
 
-    inputs = [net.x(i) for i in net.neurons(0)] + [net.t(j) for j in net.neurons(net.depth)]
+    views = net.views()
+    inputs = [v.x(i) for v in views for i in net.neurons(0)]
+    inputs += [v.t(j) for v in views for j in net.neurons(net.depth)]
     inputs += [*params, net.eta]
     names: dict[sp.Symbol, sp.Symbol] = {}
     for k, s in enumerate([*inputs, *(a for a, _ in assignments)]):
@@ -120,6 +118,43 @@ def program_source(
         [f"def {name}({args}):", *body, f"    return {names[loss_sym].name}, [{outs}]"]
     )
     return source, inputs, params
+
+
+def _forward(
+    net: Network,
+    through: Callable[[sp.Expr], sp.Expr],
+    y_syms: dict[sp.Symbol, sp.Symbol],
+    shared: dict[sp.Expr, sp.Symbol],
+    outputs: bool,
+) -> list[tuple[sp.Symbol, sp.Expr]]:
+    """The forward pass of every sample: net inputs, a softmax layer's ``LSE`` once, and with
+    ``outputs`` every layer's outputs once."""
+    out: list[tuple[sp.Symbol, sp.Expr]] = []
+    for v in net.views():
+        tag = "" if v.sample is None else f"s{v.sample}"
+        for l in range(1, net.depth + 1):
+            out += [(v.e(l, j), through(v.net_input(l, j))) for j in net.neurons(l)]
+            if net.activations[l - 1].is_vector:
+                lse = v.logsumexp(l, partial(v.e, l))
+                shared[lse] = sp.Symbol(f"__lse{l}{tag}")
+                out.append((shared[lse], lse))
+            if outputs and v.y(l, 1) != v.e(l, 1):
+                for j in net.neurons(l):  # the layer is complete: its outputs, once
+                    y = sp.Symbol(f"__y{l}_{j}{tag}")
+                    out.append((y, through(v.y(l, j))))
+                    y_syms[v.e(l, j)] = y
+    return out
+
+
+def _output_neurons(rules: UpdateRules) -> dict[sp.Symbol, tuple[Network, int]]:
+    """``{signal symbol: (sample's view, neuron)}`` of the output layer."""
+    net = rules.network
+    n = net.sizes[-1]
+    views = net.views()
+    return {
+        sym: (views[at // n], at % n + 1)
+        for at, sym in enumerate(rules.signal_symbols.get(net.depth, ()))
+    }
 
 
 def compile_rules(rules: UpdateRules) -> StepFunction:
@@ -137,17 +172,13 @@ def compile_rules(rules: UpdateRules) -> StepFunction:
     names = [p.name for p in params]
 
     def step(
-        values: Mapping[str, float], x: Sequence[float], t: Sequence[float], lr: float
+        values: Mapping[str, float], x: Any, t: Any, lr: float
     ) -> tuple[float, dict[str, float]]:
-        if len(x) != net.sizes[0]:
-            raise InputError(f"--input has {len(x)} values; the network has {net.sizes[0]} inputs")
-        if len(t) != net.sizes[-1]:
-            raise InputError(
-                f"--target has {len(t)} values; the network has {net.sizes[-1]} outputs"
-            )
+        xs = _samples(x, net, net.sizes[0], "--input", "inputs")
+        ts = _samples(t, net, net.sizes[-1], "--target", "outputs")
         try:
             with np.errstate(all="raise", under="ignore"):
-                loss, deltas = fn(*x, *t, *(values[n] for n in names), lr)  # type: ignore[operator]
+                loss, deltas = fn(*xs, *ts, *(values[n] for n in names), lr)  # type: ignore[operator]
         except FloatingPointError as exc:
             raise InputError(
                 f"convention {rules.convention.name!r}: {exc} at this point (its formulas are "
@@ -157,6 +188,21 @@ def compile_rules(rules: UpdateRules) -> StepFunction:
         return float(loss), new
 
     return step
+
+
+def _samples(values: Any, net: Network, width: int, option: str, what: str) -> list[float]:
+    """The values of every sample in order: ``values`` one sample's (without a batch) or a
+    sequence of the batch's samples."""
+    batch = net.objective.batch
+    rows = [values] if batch == 1 else list(values)
+    if len(rows) != batch:
+        raise InputError(f"{option} has {len(rows)} samples; the batch has {batch}")
+    out: list[float] = []
+    for row in rows:
+        if len(row) != width:
+            raise InputError(f"{option} has {len(row)} values; the network has {width} {what}")
+        out += list(row)
+    return out
 
 
 def numeric_loss(

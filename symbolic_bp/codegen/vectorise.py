@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -26,6 +27,8 @@ from .printers import printer
 __all__ = ["VectoriseError", "updates_body", "param_order"]
 
 _RESERVED = {"X", "T", "lr", "loss", "params", "numpy", "batch", "inv_batch"}
+#: a softmax layer's outputs as array leaves (``y[l, a]`` is the column of neuron ``a``)
+_OUT = sp.IndexedBase("y", real=True)
 
 
 class VectoriseError(InputError):
@@ -64,7 +67,7 @@ class _Vectoriser:
         return f"{self.letter}{l}"
 
     def _is_batch(self, leaf: sp.Indexed) -> bool:
-        return leaf.base.label.name in ("e", "x", "t") or leaf.base == self.rules.signal
+        return leaf.base.label.name in ("e", "x", "t") or leaf.base in (self.rules.signal, _OUT)
 
     def arrays(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with every indexed leaf replaced by the symbol of its array, and every
@@ -87,6 +90,8 @@ class _Vectoriser:
                 mapping[leaf] = sp.Symbol(f"b{layer}")
             elif name == "w":
                 mapping[leaf] = sp.Symbol(f"W{layer}")
+            elif leaf.base == _OUT:
+                mapping[leaf] = sp.Symbol(f"y{layer}")
             else:  # pragma: no cover - a recipe can only reach the network's symbols
                 raise VectoriseError(f"no array for {leaf}")
         expr = through_output(expr, lay.activations, self._y_of)
@@ -117,8 +122,23 @@ class _Vectoriser:
     def print(self, expr: sp.Expr) -> str:
         return self.printer.doprint(expr)
 
+    def outputs(self, expr: sp.Expr) -> sp.Expr:
+        """A softmax layer's outputs ``exp(e[l, a]) / sum_k exp(e[l, k])`` as the array leaves
+        ``y[l, a]`` (before the sums become contractions: the normaliser is then never
+        summed again, and ``y_l`` is computed once, safely)."""
+        lay = self.lay
+
+        def y_of(l: int, arg: sp.Expr) -> sp.Expr | None:
+            where = lay.neuron_of(arg)
+            if where is None or where[0] != l or not lay.activation(l).is_vector:
+                return None
+            return _OUT[l, where[1]]
+
+        return through_output(expr, lay.activations, y_of, derivatives=False)
+
     def elementwise(self, expr: sp.Expr, block: _Block) -> sp.Expr:
         """``expr`` over arrays: each ``Sum`` becomes a contraction statement in ``block``."""
+        expr = self.outputs(expr)
         every = sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)  # a fixed statement order
         sums = [s for s in every if not any(s in o.function.atoms(sp.Sum) for o in every if o != s)]
         replaced = {s: self.contraction(s, block) for s in sums}
@@ -198,7 +218,8 @@ class _Vectoriser:
 
     def rows(self, code: str, full: bool, l: int) -> str:
         """``code`` as a ``(batch, n_l)`` array (broadcast where it may not be one)."""
-        return code if full else f"numpy.broadcast_to({code}, (batch, {self.lay.sizes[l]}))"
+        sizes = self.rules.network.sizes  # type: ignore[union-attr]
+        return code if full else f"numpy.broadcast_to({code}, (batch, {sizes[l]}))"
 
 
 @dataclass
@@ -244,13 +265,29 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
         prev = "X" if l == 1 else f"y{l - 1}"
         lines.append(f"e{l} = {prev} @ W{l}.T" + (f" + b{l}" if net.bias else ""))
         e = sp.Symbol(f"e{l}")
-        lines.append(f"y{l} = {vec.print(act(e))}")
-    term = net.loss.term(sp.Symbol("T"), net.activations[-1](sp.Symbol(f"e{L}")))
+        if act.is_vector:  # softmax over each row, shifted by its maximum; log y = e - lse
+            lines += [
+                f"shift_{l} = numpy.max(e{l}, axis=1, keepdims=True)",
+                f"y{l} = numpy.exp(e{l} - shift_{l})",
+                f"total_{l} = numpy.sum(y{l}, axis=1, keepdims=True)",
+                f"y{l} /= total_{l}",
+                f"lse_{l} = shift_{l} + numpy.log(total_{l})",
+            ]
+        else:
+            lines.append(f"y{l} = {vec.print(act(e))}")
+    out, y_out = net.activations[-1], sp.Symbol(f"y{L}")
+    if out.is_vector:
+        term = net.loss.term(sp.Symbol("T"), y_out)
+        term = term.xreplace({sp.log(y_out): sp.Symbol(f"e{L}") - sp.Symbol(f"lse_{L}")})
+    else:
+        term = net.loss.term(sp.Symbol("T"), out(sp.Symbol(f"e{L}")))
     if not term.has(sp.log):  # a log needs the activation itself to print a safe form
-        term = term.xreplace({net.activations[-1](sp.Symbol(f"e{L}")): sp.Symbol(f"y{L}")})
+        term = term.xreplace({out(sp.Symbol(f"e{L}")): y_out} if not out.is_vector else {})
     forward = list(lines)
-    lines += ["batch = X.shape[0]", "inv_batch = 1.0 / batch", "lr_mean = lr * inv_batch"]
-    lines.append(f"loss = numpy.sum({vec.print(term)}) * inv_batch")
+    mean = rules.scale != 1 or net.objective.reduce.mean  # the exported batch is any size
+    lines += ["batch = X.shape[0]", f"inv_batch = {'1.0 / batch' if mean else '1.0'}"]
+    lines += ["lr_mean = lr * inv_batch"]
+    lines.append(f"loss = numpy.sum({vec.print(term)}) * inv_batch" + _penalty_loss(net, vec))
     names: list[str] = []
     for l in range(L, 0, -1):
         lines.append(f"# layer {l}: signals and updates")
@@ -283,11 +320,13 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
             terms.append(code)
         shape = f"({net.sizes[l]}, {net.sizes[l - 1]})"
         lines.append(f"dW{l} = " + (" + ".join(terms) if terms else f"numpy.zeros({shape})"))
+        lines += _penalty_update(vec, f"dW{l}", rules.weight_penalties.get(l))
         names.append(f"W{l}")
         if bias is not None:
             full = vec.full(bias_left, neuron_index(l))
             rows = vec.rows(vec.print(next(printed)), full, l)
             lines.append(f"db{l} = numpy.sum({rows}, axis=0)")
+            lines += _penalty_update(vec, f"db{l}", rules.bias_penalties.get(l))
             names.append(f"b{l}")
     # transposed weights that a recipe reads as w[m, j, k] (rare), named with the parameters
     params_end = 2 * L if net.bias else L
@@ -295,6 +334,25 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str]]:
     order = sorted(names, key=param_order)
     keep = {f"d{n}" for n in order} | {"loss", "batch", "inv_batch", "lr_mean"}  # scalars
     return forward, _free_dead(lines, keep), order
+
+
+def _penalty_update(vec: _Vectoriser, name: str, penalty: sp.Expr | None) -> list[str]:
+    """``dW += -lr lambda W``: the layer rule's penalty part over the parameter array."""
+    if penalty is None or penalty == 0:
+        return []
+    return [f"{name} += {vec.print(vec.arrays(penalty))}"]
+
+
+def _penalty_loss(net: Any, vec: _Vectoriser) -> str:
+    """``+ lambda/2 (sum W^2 ...)``: the L2 penalty's part of the loss."""
+    objective = net.objective
+    if objective.l2 == 0:
+        return ""
+    arrays = [f"W{l}" for l in range(1, net.depth + 1)]
+    if objective.l2_bias and net.bias:
+        arrays += [f"b{l}" for l in range(1, net.depth + 1)]
+    total = " + ".join(f"numpy.sum({a} ** 2)" for a in arrays)
+    return f" + {vec.print(objective.l2 / 2)} * ({total})"
 
 
 _ASSIGN = re.compile(r"^([A-Za-z_]\w*) = (.*)$")

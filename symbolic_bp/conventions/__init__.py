@@ -13,6 +13,7 @@ from .base import (
     CONVENTIONS,
     RESERVED_LETTERS,
     Convention,
+    batch_scale,
     check_letter,
     get_convention,
     is_builtin,
@@ -31,6 +32,7 @@ from .builtin import (
     InPlace,
     Matrix,
     OutputDerivative,
+    Reduced,
 )
 from .output import minus_dloss_dnet, minus_dloss_doutput, tidy_output_signal
 
@@ -46,6 +48,8 @@ __all__ = [
     "InPlace",
     "Matrix",
     "OutputDerivative",
+    "Reduced",
+    "batch_scale",
     "check_letter",
     "get_convention",
     "is_builtin",

@@ -36,6 +36,7 @@ __all__ = [
     "by_neuron",
     "is_builtin",
     "recipe_value",
+    "batch_scale",
 ]
 
 #: letters of the network's own quantities: a signal named with one would be the same SymPy
@@ -104,6 +105,20 @@ class Convention:
         """``Delta b^l_j``: by default :meth:`update` with a constant input 1."""
         return self.update(net, l, j, sp.S.One, signal)
 
+    def update_factor(
+        self, net: NetworkView, l: Any, j: Any, signals: Mapping[Any, sp.Expr]
+    ) -> sp.Expr:
+        """What the updates of neuron ``j``'s parameters receive as its ``signal``, from the
+        signals of its layer: by default neuron ``j``'s own, ``signals[j]``. (A recipe that
+        applies the activation's derivative at the update carries its layer's errors through
+        it here: with softmax that needs every neuron's.)"""
+        return signals[j]
+
+    def penalty_update(self, net: NetworkView, p: sp.Expr) -> sp.Expr:
+        """The part of ``Delta p`` that an L2 penalty adds: ``-eta lambda p`` (``0`` for a
+        parameter that is not penalised). Added after the batch is reduced."""
+        return -net.eta * net.l2(p) * p
+
     # -- per-layer recipe (override for matrix forms) -------------------------------------
     def layer_signals(self, net: NetworkView, l: Any, upstream: Any) -> list[sp.Expr]:
         """Signals of the neurons of layer ``l``; ``upstream`` is ``None`` at the output, else
@@ -117,8 +132,9 @@ class Convention:
         """``{parameter: Delta parameter}`` for layer ``l`` from the signals of its neurons (in
         neuron order, or a mapping from the neuron)."""
         s = by_neuron(signals)
-        out = net.per_weight(l, lambda j, i: self.weight_update(net, l, j, i, s[j]))
-        out.update(net.per_bias(l, lambda j: self.bias_update(net, l, j, s[j])))
+        factor = lambda j: self.update_factor(net, l, j, s)  # noqa: E731
+        out = net.per_weight(l, lambda j, i: self.weight_update(net, l, j, i, factor(j)))
+        out.update(net.per_bias(l, lambda j: self.bias_update(net, l, j, factor(j))))
         return out
 
     def _missing(self, hook: str) -> NotImplementedError:
@@ -147,6 +163,13 @@ def uses_parameter_hooks(conv: Convention) -> bool:
     if hooks is not None:
         return bool(hooks())
     return type(conv).layer_updates is Convention.layer_updates
+
+
+def batch_scale(conv: Convention, objective: Any) -> sp.Expr:
+    """The factor of the sum of a batch's per-sample updates: ``1/N`` for the mean, ``1`` for
+    the sum; the network's reduction, unless the recipe has its own (``conv.reduction``)."""
+    reduction = getattr(conv, "reduction", None) or objective.reduce
+    return reduction.scale(objective.batch)
 
 
 def second_letter(a: Convention, b: Convention) -> str:

@@ -50,6 +50,7 @@ __all__ = [
     "Matrix",
     "InPlace",
     "FlippedSign",
+    "Reduced",
     "get_convention",
     "register",
     "unregister",
@@ -90,6 +91,10 @@ class Gradient(Convention):
         b = net.b(l, j)
         return -net.eta * signal * sp.diff(net.local_input(l, j, b), b)
 
+    def penalty_update(self, net: NetworkView, p: sp.Expr) -> sp.Expr:
+        # -eta d/dp of the penalty's term that holds p, by SymPy
+        return -net.eta * sp.diff(net.penalty_local(p), p)
+
 
 class Delta(Convention):
     r"""Deltas that contain the derivative (Machine Learning Mastery; Rumelhart et al. 1986).
@@ -129,17 +134,25 @@ class OutputDerivative(Delta):
     description = "delta with f'(e) written through the output, e.g. y(1-y)"
 
     def derivative(self, net: NetworkView, l: Any, j: Any) -> sp.Expr:
+        self.require_output_form(net, l)
+        return net.fprime_through_output(l, j)
+
+    def require_output_form(self, net: NetworkView, l: Any) -> None:
+        """Refuse an activation whose derivative cannot be written through its output (a
+        softmax's Jacobian can: ``y_m (delta_mj - y_j)``)."""
         act = net.activation(l)
-        if act.output_derivative_expr is None:
+        if act.output_derivative_expr is None and not act.is_vector:
             raise InputError(
                 f"convention {self.name!r} writes f'(e) through the output, but layer {l}'s "
                 f"activation {act.name!r} has no such form; use --activation sigmoid, tanh, "
                 "relu, leaky_relu, identity or softplus"
             )
-        return net.fprime_through_output(l, j)
 
     def output_signal(self, net: NetworkView, j: Any) -> sp.Expr:
-        return minus_dloss_doutput(net, j) * self.derivative(net, net.depth, j)
+        # -dE/dy times g(y); through a softmax's whole Jacobian (itself a function of outputs)
+        self.require_output_form(net, net.depth)
+        error = lambda m: minus_dloss_doutput(net, m)  # noqa: E731
+        return net.backward(net.depth, j, error, through_output=True)
 
 
 class ErrorAtUpdate(Convention):
@@ -148,6 +161,10 @@ class ErrorAtUpdate(Convention):
     .. math:: r^L_j = -\partial E/\partial y^L_j,\quad
               r^l_j = \sum_k w^{l+1}_{kj} r^{l+1}_k,\quad
               \Delta w^l_{ji} = \eta\, r^l_j f_l'(e^l_j)\, y^{l-1}_i
+
+    With a softmax output the derivative applied at the update is its Jacobian:
+    ``Delta w^L_{ji} = eta (sum_m r^L_m dy_m/de_j) y^{L-1}_i`` (:meth:`update_factor`; the
+    ``signal`` that :meth:`update` receives is already carried through the derivative).
     """
 
     name = "error_at_update"
@@ -162,8 +179,14 @@ class ErrorAtUpdate(Convention):
     ) -> sp.Expr:
         return net.sum(l + 1, lambda k: net.w(l + 1, k, j) * upstream[k])
 
+    def update_factor(
+        self, net: NetworkView, l: Any, j: Any, signals: Mapping[Any, sp.Expr]
+    ) -> sp.Expr:
+        # r_j f_l'(e_j); through the whole Jacobian for softmax
+        return net.backward(l, j, lambda m: signals[m])
+
     def update(self, net: NetworkView, l: Any, j: Any, inp: sp.Expr, signal: sp.Expr) -> sp.Expr:
-        return net.eta * signal * net.fprime(l, j) * inp
+        return net.eta * signal * inp
 
 
 class ErrorAtUpdateConsistent(ErrorAtUpdate):
@@ -176,7 +199,11 @@ class ErrorAtUpdateConsistent(ErrorAtUpdate):
     def hidden_signal(
         self, net: NetworkView, l: Any, j: Any, upstream: Mapping[Any, sp.Expr]
     ) -> sp.Expr:
-        return net.sum(l + 1, lambda k: net.w(l + 1, k, j) * upstream[k] * net.fprime(l + 1, k))
+        def term(k: Any) -> sp.Expr:
+            # r_k f'_{l+1}(e_k), through the whole Jacobian when layer l + 1 is a softmax
+            return net.w(l + 1, k, j) * net.backward(l + 1, k, lambda m: upstream[m])
+
+        return net.sum(l + 1, term)
 
 
 class Matrix(Convention):
@@ -185,6 +212,9 @@ class Matrix(Convention):
     .. math:: D^L = -\partial E/\partial y^L \odot f_L'(e^L),\quad
               D^l = (W^{l+1})^T D^{l+1} \odot f_l'(e^l),\quad
               \Delta W^l = \eta\, D^l (y^{l-1})^T,\quad \Delta b^l = \eta\, D^l
+
+    With a softmax output ``D^L = J_L^T (-\partial E/\partial y^L)``, the whole Jacobian in
+    place of the elementwise product.
     """
 
     name = "matrix"
@@ -192,12 +222,13 @@ class Matrix(Convention):
     description = "vectorised: D = (W^T D) * f'(e); dW = eta * D y^T"
 
     def layer_signals(self, net: NetworkView, l: Any, upstream: Any) -> list[sp.Expr]:
-        fprime = net.column(l, lambda j: net.fprime(l, j))
         if upstream is None:
-            error = net.column(l, lambda j: minus_dloss_doutput(net, j))
-        else:
-            # (W^{l+1})^T D^{l+1}; with symbolic widths the product's entries are symbolic sums
-            error = net.weight_matrix(l + 1).T * net.signal_vector(by_neuron(upstream), l + 1)
+            # -dE/dy^L (.) f_L'(e^L); for softmax the Jacobian's transpose times -dE/dy^L
+            error_of = lambda m: minus_dloss_doutput(net, m)  # noqa: E731
+            return net.per_neuron(l, lambda j: net.backward(l, j, error_of))
+        fprime = net.column(l, lambda j: net.fprime(l, j))
+        # (W^{l+1})^T D^{l+1}; with symbolic widths the product's entries are symbolic sums
+        error = net.weight_matrix(l + 1).T * net.signal_vector(by_neuron(upstream), l + 1)
         return net.entries(_hadamard(error, fprime), l)
 
     def layer_updates(self, net: NetworkView, l: Any, signals: Any) -> dict[sp.Expr, sp.Expr]:
@@ -256,6 +287,47 @@ class FlippedSign(Convention):
         if uses_parameter_hooks(self.base):
             return super().layer_updates(net, l, signals)
         return {p: -u for p, u in self.base.layer_updates(net, l, signals).items()}
+
+    def update_factor(
+        self, net: NetworkView, l: Any, j: Any, signals: Mapping[Any, sp.Expr]
+    ) -> sp.Expr:
+        return self.base.update_factor(net, l, j, signals)
+
+    def parameter_hooks(self) -> bool:
+        """Whether the updates come from the base recipe's per-parameter hooks."""
+        return uses_parameter_hooks(self.base)
+
+
+class Reduced(Convention):
+    """``base`` with its own reduction of a batch (the mean or the sum of its per-sample
+    updates), whatever the network's: how a recipe that sums is compared with one that
+    averages (``prove --reduce sum,mean``)."""
+
+    def __init__(self, base: Convention, reduction: Any) -> None:
+        self.base, self.reduction = base, reduction
+        self.name = f"{base.name}_{reduction.name}"
+        self.letter = base.letter
+        self.description = f"{base.name}, the {reduction.name} of the per-sample updates"
+
+    def layer_signals(self, net: NetworkView, l: Any, upstream: Any) -> list[sp.Expr]:
+        return self.base.layer_signals(net, l, upstream)
+
+    def layer_updates(self, net: NetworkView, l: Any, signals: Any) -> dict[sp.Expr, sp.Expr]:
+        return self.base.layer_updates(net, l, signals)
+
+    def update_factor(
+        self, net: NetworkView, l: Any, j: Any, signals: Mapping[Any, sp.Expr]
+    ) -> sp.Expr:
+        return self.base.update_factor(net, l, j, signals)
+
+    def weight_update(self, net: NetworkView, l: Any, j: Any, i: Any, signal: sp.Expr) -> sp.Expr:
+        return self.base.weight_update(net, l, j, i, signal)
+
+    def bias_update(self, net: NetworkView, l: Any, j: Any, signal: sp.Expr) -> sp.Expr:
+        return self.base.bias_update(net, l, j, signal)
+
+    def penalty_update(self, net: NetworkView, p: sp.Expr) -> sp.Expr:
+        return self.base.penalty_update(net, p)
 
     def parameter_hooks(self) -> bool:
         """Whether the updates come from the base recipe's per-parameter hooks."""

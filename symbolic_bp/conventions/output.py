@@ -21,23 +21,24 @@ from typing import Any
 import sympy as sp
 
 from ..algebra import is_zero
+from ..model.guards import unwrap_layer
 from ..model.protocol import NetworkView
+from ..model.softmax import fold_outputs
 
 __all__ = ["minus_dloss_doutput", "minus_dloss_dnet", "tidy_output_signal"]
 
 
 def minus_dloss_doutput(net: NetworkView, j: Any) -> sp.Expr:
-    r"""``-dE/dy^L_j``, by SymPy differentiation of the loss in a plain output symbol."""
-    y = sp.Dummy("y", real=True)
-    # the loss is a sum of per-output terms: only output j's term depends on y^L_j
-    term = net.loss.term(net.t(j), y)
-    return (-sp.diff(term, y)).xreplace({y: net.y(net.depth, j)})
+    r"""``-dE/dy^L_j``, by SymPy differentiation of the loss in a plain output symbol (the loss
+    is a sum of per-output terms: only output j's term depends on ``y^L_j``)."""
+    return net.loss.output_error(net.t(j), net.y(net.depth, j))
 
 
 def minus_dloss_dnet(net: NetworkView, j: Any) -> sp.Expr:
-    r"""``-dE/de^L_j``, by SymPy differentiation of the loss in the output atom, then tidied
-    locally (so that cross-entropy with a sigmoid output comes out as ``t - y``)."""
-    return tidy_output_signal(net, j, -sp.diff(net.loss_local(), net.e(net.depth, j)))
+    r"""``-dE/de^L_j``, by SymPy differentiation of the loss in the output atom (through the
+    whole layer for softmax), then tidied (so that cross-entropy with a sigmoid output comes
+    out as ``t - y``, the categorical one with softmax as ``t_j - y_j sum_m t_m``)."""
+    return tidy_output_signal(net, j, -net.dloss_dnet(j))
 
 
 def tidy_output_signal(net: NetworkView, j: Any, raw: sp.Expr) -> sp.Expr:
@@ -49,6 +50,8 @@ def tidy_output_signal(net: NetworkView, j: Any, raw: sp.Expr) -> sp.Expr:
     the neuron's net input and target, and the tidy form of that template is cached (every
     output neuron of a layer has the same template)."""
     L = net.depth
+    if net.activation(L).is_vector:
+        return _tidy_layer(net, raw)
     e, t = net.e(L, j), net.t(j)
     if not isinstance(net.activations, tuple):  # a general network: no cache
         return _tidy_neuron(raw, e, t, net.activation(L), net.unfold)
@@ -58,6 +61,31 @@ def tidy_output_signal(net: NetworkView, j: Any, raw: sp.Expr) -> sp.Expr:
 
 
 _NET, _TARGET = sp.Symbol("__tidy_e", real=True), sp.Symbol("__tidy_t", real=True)
+
+
+class _Out(sp.Function):
+    """A placeholder for the output ``y`` of an output neuron whose net input is the argument."""
+
+
+def _tidy_layer(net: NetworkView, raw: sp.Expr) -> sp.Expr:
+    """The output signal of a neuron of a softmax layer (it depends on the whole layer): in the
+    outputs ``y_m`` (so that ``t_m / y_m * y_m`` is ``t_m``), expanded and collected in the
+    outputs, written back, checked equal exactly; the shortest of that and ``raw``."""
+    if sp.count_ops(raw) > 400:
+        return raw
+    L = unwrap_layer(net.depth)
+
+    def y_of(atom: sp.Expr) -> sp.Expr | None:
+        where = net.neuron_of(atom)
+        return _Out(atom) if where is not None and sp.expand(where[0] - L) == 0 else None
+
+    folded = sp.expand(fold_outputs(raw, y_of))
+    ys = sorted(folded.atoms(_Out), key=sp.default_sort_key)
+    back = {y: net.y(*net.neuron_of(y.args[0])) for y in ys}  # type: ignore[misc]
+    candidate = sp.collect(folded, ys).xreplace(back)
+    if candidate.has(_Out) or not is_zero(candidate - raw):
+        return raw
+    return min((raw, candidate), key=lambda c: (sp.count_ops(c), sp.default_sort_key(c)))
 
 
 @functools.lru_cache(maxsize=1024)

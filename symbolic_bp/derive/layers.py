@@ -22,7 +22,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..conventions import Convention, check_letter, get_convention, recipe_value
+from ..conventions import Convention, batch_scale, check_letter, get_convention, recipe_value
 from ..errors import AbstractionError, InputError, SymbolicBPError
 from ..model.guards import Layer, LayerSignals, Upstream, refusals
 from ..model.indexed import DEPTH, LAYER, IndexedNetwork
@@ -41,7 +41,9 @@ class LayerRules:
     ``layers`` (the layers derived: ``L..1``, or the symbols ``L`` and ``l``), and per layer:
     ``signals[l]`` (the signal of the representative neuron, in the signals ``signal[l+1, k]``
     of the layer above), ``weight_updates[l]`` (``Delta w[l, j, i]`` in ``signal[l, j]``) and
-    ``bias_updates[l]`` (``None`` without biases).
+    ``bias_updates[l]`` (``None`` without biases): one sample's. With a batch and an L2 penalty
+    the update of the objective is ``scale * sum over the samples`` of these plus
+    ``weight_penalties[l]`` (``bias_penalties[l]``), the penalty's part.
     """
 
     network: Network | None
@@ -53,6 +55,9 @@ class LayerRules:
     weight_updates: dict[Any, sp.Expr]
     bias_updates: dict[Any, sp.Expr | None]
     failures: dict[Any, str] = field(default_factory=dict)
+    scale: sp.Expr = sp.S.One
+    weight_penalties: dict[Any, sp.Expr] = field(default_factory=dict)
+    bias_penalties: dict[Any, sp.Expr | None] = field(default_factory=dict)
 
 
 def layer_rules(
@@ -79,12 +84,13 @@ def general_rules(
     *,
     letter: str | None = None,
     partial: bool = False,
+    objective: Any = None,
 ) -> LayerRules:
     """The rules of ``convention`` on a network of symbolic depth ``L`` (layers ``L`` and ``l``):
     what the general proof compares. Raises :class:`~symbolic_bp.errors.AbstractionError` like
     :func:`layer_rules`; with ``partial``, a layer the recipe cannot be represented on is left
     out instead and its reason kept in ``failures``."""
-    inet = IndexedNetwork.general(loss, bias)
+    inet = IndexedNetwork.general(loss, bias, objective)
     return _indexed_rules(inet, get_convention(convention), letter, (DEPTH, LAYER), None, partial)
 
 
@@ -98,7 +104,8 @@ def _indexed_rules(
 ) -> LayerRules:
     name = check_letter(conv.letter if letter is None else letter, conv.name)
     base = sp.IndexedBase(name, real=True)
-    rules = LayerRules(net, inet, conv, base, (), {}, {}, {})
+    scale = batch_scale(conv, inet.objective)
+    rules = LayerRules(net, inet, conv, base, (), {}, {}, {}, scale=scale)
     done = []
     for a in layers:
         try:
@@ -118,10 +125,15 @@ def _indexed_layer(rules: LayerRules, a: Any) -> None:
     arg = Layer(a) if inet.symbolic else int(a)
     output = a == inet.depth_expr
     upstream = None if output else Upstream(lambda k: base[a + 1, k])
+    j, i = inet.index(a), inet.index(a - 1)
+    w_key, b_key = inet.w(a, j, i), inet.b(a, j)
+    penalised = inet.objective.l2 != 0
     before = refusals()
     try:
         got = list(conv.layer_signals(inet, arg, upstream))
         updates = conv.layer_updates(inet, arg, LayerSignals(lambda k: base[a, k]))
+        pen_w = conv.penalty_update(inet, w_key) if penalised else sp.S.Zero
+        pen_b = conv.penalty_update(inet, b_key) if penalised else sp.S.Zero
     except SymbolicBPError:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever the recipe's code raises here
@@ -132,6 +144,8 @@ def _indexed_layer(rules: LayerRules, a: Any) -> None:
     try:
         got = [recipe_value(g, conv, f"the signal of layer {a}") for g in got]
         updates = {p: recipe_value(u, conv, f"the update of {p}") for p, u in updates.items()}
+        pen_w = recipe_value(pen_w, conv, f"the penalty's part of the update of {w_key}")
+        pen_b = recipe_value(pen_b, conv, f"the penalty's part of the update of {b_key}")
     except InputError as exc:  # the per-neuron rules will say it again, for the network itself
         raise AbstractionError(str(exc)) from None
     if refusals() != before:
@@ -146,8 +160,6 @@ def _indexed_layer(rules: LayerRules, a: Any) -> None:
             f"neuron of layer {a}"
         )
     ranges = _ranges(inet, a)
-    j, i = inet.index(a), inet.index(a - 1)
-    w_key, b_key = inet.w(a, j, i), inet.b(a, j)
     if w_key not in updates or (inet.bias and b_key not in updates):
         raise AbstractionError(
             f"convention {conv.name!r} gives no update for the symbolic weight {w_key}"
@@ -155,6 +167,8 @@ def _indexed_layer(rules: LayerRules, a: Any) -> None:
     rules.signals[a] = _canonical(inet, got[0], ranges)
     rules.weight_updates[a] = _canonical(inet, updates[w_key], ranges)
     rules.bias_updates[a] = _canonical(inet, updates[b_key], ranges) if inet.bias else None
+    rules.weight_penalties[a] = pen_w
+    rules.bias_penalties[a] = pen_b if inet.bias else None
 
 
 def _ranges(inet: IndexedNetwork, a: sp.Expr) -> dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]:
@@ -186,6 +200,10 @@ def _canonical(
             return s
         if k != var and k in s.function.free_symbols:
             return s
+        for inner in s.function.atoms(sp.Sum):  # renaming must not capture or rebind
+            bound = {v for v, *_ in inner.limits}
+            if var in bound or (k in bound and var in inner.free_symbols):
+                return s
         return sp.Sum(s.function.xreplace({var: k + lo - 1}), (k, 1, top))
 
     return expr.replace(lambda e: isinstance(e, sp.Sum), canon)

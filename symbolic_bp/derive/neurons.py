@@ -32,20 +32,23 @@ import sympy as sp
 
 from ..conventions import (
     Convention,
+    batch_scale,
     check_letter,
     get_convention,
     recipe_value,
     uses_parameter_hooks,
 )
+from ..conventions.base import by_neuron
 from ..errors import InputError, SymbolicBPError
 from ..model.network import Network
 
 __all__ = ["UpdateRules", "derive", "loss_gradient", "signal_symbol", "recipe_errors"]
 
 
-def signal_symbol(letter: str, l: int, j: int) -> sp.Symbol:
-    """The symbol of the signal of neuron ``j`` of layer ``l`` (``d2_1``)."""
-    return sp.Symbol(f"{letter}{l}_{j}", real=True)
+def signal_symbol(letter: str, l: int, j: int, sample: int | None = None) -> sp.Symbol:
+    """The symbol of the signal of neuron ``j`` of layer ``l`` (``d2_1``; for sample ``s`` of a
+    batch ``d2_1@s``)."""
+    return sp.Symbol(f"{letter}{l}_{j}" + ("" if sample is None else f"@{sample}"), real=True)
 
 
 @dataclass
@@ -55,10 +58,12 @@ class UpdateRules:
     **Fields:**
 
     - ``network``, ``convention``, ``letter`` (of the signal symbols).
-    - ``signal_symbols[l]``: the symbols ``s^l_1..s^l_{n_l}`` of layer ``l``.
+    - ``signal_symbols[l]``: the symbols ``s^l_1..s^l_{n_l}`` of layer ``l`` (with a batch,
+      those of sample 1, then of sample 2, ...: :meth:`signal` finds one).
     - ``signal_exprs[l]``: their definitions, in the symbols of layer ``l + 1``.
     - ``updates``: ``{parameter symbol: Delta parameter}`` in the signals of its own layer
-      (every parameter, or those asked for with ``derive(..., parameters=...)``).
+      (every parameter, or those asked for with ``derive(..., parameters=...)``): with a batch
+      the reduction of the samples' updates, plus the L2 penalty's part.
     """
 
     network: Network
@@ -90,9 +95,11 @@ class UpdateRules:
         ]
         return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
 
-    def signal(self, l: int, j: int) -> tuple[sp.Symbol, sp.Expr]:
-        """``(symbol, definition)`` of the signal of neuron ``j`` of layer ``l``."""
-        return self.signal_symbols[l][j - 1], self.signal_exprs[l][j - 1]
+    def signal(self, l: int, j: int, sample: int = 1) -> tuple[sp.Symbol, sp.Expr]:
+        """``(symbol, definition)`` of the signal of neuron ``j`` of layer ``l`` (of the
+        given sample of a batch)."""
+        at = (sample - 1) * self.network.sizes[l] + j - 1
+        return self.signal_symbols[l][at], self.signal_exprs[l][at]
 
     def update(self, name: str) -> sp.Expr:
         """The structured update of the parameter called ``name`` (e.g. ``"w2_1_3"``)."""
@@ -148,33 +155,55 @@ def derive(
     lowest = min(l for l, _ in wanted) if wanted else 1
     symbols: dict[int, list[sp.Symbol]] = {}
     exprs: dict[int, list[sp.Expr]] = {}
-    updates: dict[sp.Symbol, sp.Expr] = {}
+    parts: dict[sp.Symbol, list[sp.Expr]] = {}
+    views = net.views()
     for l in range(net.depth, lowest - 1, -1):
-        symbols[l] = [signal_symbol(letter, l, j) for j in net.neurons(l)]
-        # the signals of the layer above in neuron order (a recipe reads upstream[k], k from 1)
-        upstream = None if l == net.depth else list(symbols[l + 1])
-        with recipe_errors(conv, f"the signals of layer {l}"):
-            exprs[l] = [
-                recipe_value(e, conv, f"a signal of layer {l}")
-                for e in conv.layer_signals(net, l, upstream)
-            ]
-        if len(exprs[l]) != net.sizes[l]:
-            raise InputError(
-                f"convention {conv.name!r} gives {len(exprs[l])} signals for layer {l} of "
-                f"{net.sizes[l]} neurons"
-            )
-        with recipe_errors(conv, f"the updates of layer {l}"):
-            updates.update(_layer_updates(net, conv, l, symbols[l], wanted))
+        symbols[l], exprs[l] = [], []
+        for index, v in enumerate(views):
+            mine = [signal_symbol(letter, l, j, v.sample) for j in net.neurons(l)]
+            symbols[l] += mine
+            # this sample's signals of the layer above in neuron order (read as upstream[k])
+            above = index * net.sizes[l + 1] if l < net.depth else 0
+            upstream = None if l == net.depth else symbols[l + 1][above : above + net.sizes[l + 1]]
+            with recipe_errors(conv, f"the signals of layer {l}"):
+                got = [
+                    recipe_value(e, conv, f"a signal of layer {l}")
+                    for e in conv.layer_signals(v, l, upstream)
+                ]
+            if len(got) != net.sizes[l]:
+                raise InputError(
+                    f"convention {conv.name!r} gives {len(got)} signals for layer {l} of "
+                    f"{net.sizes[l]} neurons"
+                )
+            exprs[l] += got
+            with recipe_errors(conv, f"the updates of layer {l}"):
+                for p, u in _layer_updates(v, conv, l, mine, wanted).items():
+                    parts.setdefault(p, []).append(u)
     names = net.parameters() if wanted is None else list(wanted.values())
-    missing = [p.name for p in names if p not in updates]
+    missing = [p.name for p in names if p not in parts]
     if missing:
         raise InputError(
             f"convention {conv.name!r} gives no update for {', '.join(missing[:3])}"
             f"{' ...' if len(missing) > 3 else ''}"
         )
-    ordered = {p: recipe_value(updates[p], conv, f"the update of {p}") for p in names}
+    ordered = {p: _reduced(net, conv, p, parts[p]) for p in names}
     _check_symbols(net, conv, symbols, exprs, ordered)
     return UpdateRules(net, conv, symbols, exprs, ordered, letter)
+
+
+def _reduced(net: Network, conv: Convention, p: sp.Symbol, parts: list[sp.Expr]) -> sp.Expr:
+    """The objective's update of ``p``: the reduction of the samples' updates plus the L2
+    penalty's part (the one sample's own update when there is neither)."""
+    if len(parts) != net.objective.batch:
+        raise InputError(f"convention {conv.name!r} gives no update for {p.name} in every sample")
+    scale = batch_scale(conv, net.objective)
+    total = scale * sp.Add(*(recipe_value(u, conv, f"the update of {p.name}") for u in parts))
+    if net.objective.l2 == 0:
+        return total
+    what = f"the penalty's part of the update of {p.name}"
+    with recipe_errors(conv, what):
+        penalty = conv.penalty_update(net, p)
+    return total + recipe_value(penalty, conv, what)
 
 
 @contextlib.contextmanager
@@ -219,12 +248,14 @@ def _layer_updates(
     if not uses_parameter_hooks(conv):
         return conv.layer_updates(net, l, signals)
     out: dict[sp.Symbol, sp.Expr] = {}
+    layer = by_neuron(signals)
     for name in mine:
         _l, j, i = net.locate(name)
+        factor = conv.update_factor(net, l, j, layer)
         if i is None:
-            out[net.b(l, j)] = conv.bias_update(net, l, j, signals[j - 1])
+            out[net.b(l, j)] = conv.bias_update(net, l, j, factor)
         else:
-            out[net.w(l, j, i)] = conv.weight_update(net, l, j, i, signals[j - 1])
+            out[net.w(l, j, i)] = conv.weight_update(net, l, j, i, factor)
     return out
 
 
@@ -250,7 +281,7 @@ def _check_symbols(
         _require_known(net, expr, own[l], conv, f"the update of {p.name}", memo)
 
 
-_NAME = re.compile(r"^(?:x_(\d+)|t_(\d+)|e(\d+)_(\d+)|eta)$")
+_NAME = re.compile(r"^(?:x(\d*)_(\d+)|t(\d*)_(\d+)|e(\d+)_(\d+)(?:@(\d+))?|eta)$")
 
 
 def _is_network_symbol(net: Network, s: sp.Basic) -> bool:
@@ -258,6 +289,8 @@ def _is_network_symbol(net: Network, s: sp.Basic) -> bool:
     assumptions): an input, a target, a parameter, ``eta`` or a net input."""
     if not isinstance(s, sp.Symbol):
         return False
+    if s == net.objective.l2:
+        return True
     m = _NAME.match(s.name)
     if m is None:
         try:
@@ -265,15 +298,21 @@ def _is_network_symbol(net: Network, s: sp.Basic) -> bool:
         except InputError:
             return False
         return s == (net.w(l, j, i) if i is not None else net.b(l, j))
-    x, t, el, ej = m.groups()
+    xs, x, ts, t, el, ej, es = m.groups()
+    if x is None and t is None and el is None:
+        return s == net.eta
+    sample = xs or ts or es or None
+    if (sample is None) != (net.objective.batch == 1):
+        return False  # a batch's quantities belong to a sample; without one, to no sample
+    if sample is not None and not 1 <= int(sample) <= net.objective.batch:
+        return False
+    v = net.view(int(sample)) if sample is not None else net
     if x is not None:
-        return 1 <= int(x) <= net.sizes[0] and s == net.x(int(x))
+        return 1 <= int(x) <= net.sizes[0] and s == v.x(int(x))
     if t is not None:
-        return 1 <= int(t) <= net.sizes[-1] and s == net.t(int(t))
-    if el is not None:
-        l, j = int(el), int(ej)
-        return 1 <= l <= net.depth and 1 <= j <= net.sizes[l] and s == net.e(l, j)
-    return s == net.eta
+        return 1 <= int(t) <= net.sizes[-1] and s == v.t(int(t))
+    l, j = int(el), int(ej)
+    return 1 <= l <= net.depth and 1 <= j <= net.sizes[l] and s == v.e(l, j)
 
 
 def _require_known(

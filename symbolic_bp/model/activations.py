@@ -24,8 +24,10 @@ f_2'(x)
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any, ClassVar
 
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
@@ -33,9 +35,11 @@ from sympy.codegen.numpy_nodes import logaddexp
 from ..errors import InputError
 from ..parsing import X, parse_expression
 from .piecewise import LeakyReLU, LeakyStep, ReLU, ReLUStep
+from .softmax import LogSumExp, jacobian_lemma, softmax_backward, softmax_output
 
 __all__ = [
     "Activation",
+    "Softmax",
     "ACTIVATIONS",
     "get_activation",
     "generic",
@@ -61,7 +65,13 @@ class Activation:
       derivative cannot be written through the output.
     - ``is_generic``: ``True`` for an undefined function (no numeric form).
     - ``unit_interval``: outputs lie in ``(0, 1)`` (needed by the cross-entropy loss).
+
+    An activation acts on one neuron (``is_vector`` false); :class:`Softmax` acts on a whole
+    layer. What a network asks of either is :meth:`output`, :meth:`partial` and
+    :meth:`backward`, so that nothing else tells the two apart.
     """
+
+    is_vector: ClassVar[bool] = False
 
     name: str
     expr: sp.Expr = field(compare=False)
@@ -112,6 +122,30 @@ class Activation:
         if self.is_generic:
             return _generic_unit(self.name)
         return ACTIVATIONS["identity"]
+
+    # -- what a network asks of the activation of layer l ----------------------------------
+    def output(self, net: Any, l: Any, j: Any) -> sp.Expr:
+        """``y^l_j = f(e^l_j)``."""
+        return self(net.e(l, j))
+
+    def partial(self, net: Any, l: Any, j: Any) -> sp.Expr:
+        """``dy^l_j/de^l_j = f'(e^l_j)``."""
+        return self.derivative(net.e(l, j))
+
+    def backward(
+        self,
+        net: Any,
+        l: Any,
+        j: Any,
+        error: Callable[[Any], sp.Expr],
+        through_output: bool = False,
+    ) -> sp.Expr:
+        """``sum_m error(m) dy^l_m/de^l_j``: an error of the layer's outputs carried to neuron
+        ``j``'s net input, ``error(j) f'(e^l_j)`` (with ``through_output``: ``error(j)
+        g(y^l_j)``)."""
+        if through_output:
+            return error(j) * net.fprime_through_output(l, j)
+        return error(j) * net.fprime(l, j)
 
 
 def _latex_name(label: str) -> str:
@@ -187,6 +221,65 @@ def _make(
     )
 
 
+@dataclass(frozen=True)
+class Softmax(Activation):
+    r"""Softmax, an activation of the whole (output) layer:
+    ``y_j = exp(e_j) / sum_k exp(e_k)``. Its Jacobian is not diagonal, so an error is carried
+    back through all outputs (:meth:`backward`); ``net.fprime(l, j)`` is the diagonal entry
+    ``dy_j/de_j = y_j (1 - y_j)``. See :mod:`symbolic_bp.model.softmax`.
+
+    >>> from symbolic_bp.model.network import Network
+    >>> net = Network.build([1, 2], "softmax")
+    >>> net.y(1, 1)
+    exp(e1_1 - LogSumExp(e1_1, e1_2))
+    """
+
+    is_vector: ClassVar[bool] = True
+
+    def __call__(self, z: sp.Expr) -> sp.Expr:
+        raise InputError(
+            "softmax acts on a whole layer, not on one net input; it is an output activation"
+        )
+
+    derivative = __call__
+
+    def unfold(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with every :class:`LogSumExp` written out as ``log(sum_k exp(a_k))``."""
+        return expr.replace(lambda e: isinstance(e, LogSumExp), lambda e: e.explicit(*e.args))
+
+    def linearized(self) -> Activation:
+        return self  # no linear version: no condition of the form "this layer linear"
+
+    def output(self, net: Any, l: Any, j: Any) -> sp.Expr:
+        return softmax_output(net, l, j)
+
+    def partial(self, net: Any, l: Any, j: Any) -> sp.Expr:
+        jacobian_lemma()
+        y = net.y(l, j)
+        return y * (1 - y)
+
+    def backward(
+        self,
+        net: Any,
+        l: Any,
+        j: Any,
+        error: Callable[[Any], sp.Expr],
+        through_output: bool = False,
+    ) -> sp.Expr:
+        return softmax_backward(net, l, j, error)  # its Jacobian is a function of the outputs
+
+
+SOFTMAX = Softmax(
+    "softmax",
+    sp.exp(X),
+    sp.exp(X),
+    None,
+    False,
+    "exp(e_j) / sum_k exp(e_k) over the output layer (needs 2 or more outputs)",
+    True,
+)
+
+
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
@@ -214,6 +307,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "log(1 + exp(x))",
             numeric={"f": logaddexp(0, X), "df": (1 + sp.tanh(X / 2)) / 2},
         ),
+        SOFTMAX,
     )
 }
 

@@ -35,10 +35,12 @@ from typing import Any, NoReturn
 
 import sympy as sp
 
+from ..algebra import pull_constants
 from ..errors import AbstractionError
 from .guards import Index, Layer, unwrap_index, unwrap_layer
 from .losses import Loss, get_loss
 from .network import Network
+from .objective import Objective
 from .symbolic import IndexedMatrix, LayerActivation
 
 __all__ = ["IndexedNetwork", "DEPTH", "LAYER", "neuron_index", "sum_index"]
@@ -71,10 +73,17 @@ def _offset(layer: sp.Expr) -> tuple[sp.Symbol, int] | None:
 
 
 class _Family:
-    """``net.activations[a - 1]`` of the general network: the generic activation of layer a."""
+    """``net.activations[a - 1]`` of the general network: the generic activation of layer a,
+    or at the output layer ``L`` the activation the loss requires (softmax)."""
 
-    def __getitem__(self, index: Any) -> LayerActivation:
-        return LayerActivation(unwrap_layer(index) + 1)
+    def __init__(self, output: Any = None) -> None:
+        self.output = output
+
+    def __getitem__(self, index: Any) -> Any:
+        layer = unwrap_layer(index) + 1
+        if self.output is not None and sp.expand(layer - DEPTH) == 0:
+            return self.output
+        return LayerActivation(layer)
 
 
 class IndexedNetwork:
@@ -83,7 +92,12 @@ class IndexedNetwork:
     It offers what :class:`~symbolic_bp.model.network.Network` offers a recipe, with the same
     meaning. The loss is written ``E = E_other + term(t[j], y[L, j])``: the term of the
     representative output neuron plus ``E_other``, a symbol for the terms of the other
-    outputs, which do not depend on ``e[L, j]``; so ``dE/de[L, j]`` is exact.
+    outputs, which do not depend on ``e[L, j]``; so ``dE/de[L, j]`` is exact. With a softmax
+    output every output depends on ``e[L, j]``: the loss is the sum over the outputs, and
+    ``dE/de[L, j]`` is carried through the softmax Jacobian (:meth:`dloss_dnet`).
+
+    A batch and an L2 penalty (``objective``) do not change the per-sample quantities a recipe
+    reads; the layer rules keep the reduction and the penalty apart.
     """
 
     def __init__(
@@ -93,8 +107,10 @@ class IndexedNetwork:
         loss: Loss,
         bias: bool,
         concrete: Network | None = None,
+        objective: Objective | None = None,
     ) -> None:
         self.depth_expr = sp.sympify(depth)
+        self.objective = objective or (concrete.objective if concrete else Objective())
         self.symbolic = not self.depth_expr.is_Integer
         self._activations = activations
         self.loss = loss
@@ -112,9 +128,13 @@ class IndexedNetwork:
         return cls(sp.Integer(net.depth), net.activations, net.loss, net.bias, net)
 
     @classmethod
-    def general(cls, loss: str | Loss = "half_sse", bias: bool = True) -> IndexedNetwork:
-        """Symbolic depth ``L``, widths ``n[a]`` and generic activations ``f_a``."""
-        return cls(DEPTH, None, loss if isinstance(loss, Loss) else get_loss(loss), bias)
+    def general(
+        cls, loss: str | Loss = "half_sse", bias: bool = True, objective: Objective | None = None
+    ) -> IndexedNetwork:
+        """Symbolic depth ``L``, widths ``n[a]`` and generic activations ``f_a`` (the output
+        layer's the one the loss requires, e.g. softmax)."""
+        loss_obj = loss if isinstance(loss, Loss) else get_loss(loss)
+        return cls(DEPTH, None, loss_obj, bias, objective=objective)
 
     # -- what a recipe reads -----------------------------------------------------------
     @property
@@ -125,11 +145,15 @@ class IndexedNetwork:
     @property
     def activations(self) -> Any:
         """The activations of layers ``1..L`` (indexed from 0, as on a concrete network)."""
-        return _Family() if self._activations is None else self._activations
+        if self._activations is None:
+            return _Family(self.loss.output_activation)
+        return self._activations
 
     def activation(self, l: Any) -> Any:
         a = unwrap_layer(l)
-        return LayerActivation(a) if self._activations is None else self._activations[int(a) - 1]
+        if self._activations is None:
+            return self.activations[a - 1]
+        return self._activations[int(a) - 1]
 
     def width(self, l: Any) -> sp.Expr:
         return self.n[unwrap_layer(l)]
@@ -154,10 +178,24 @@ class IndexedNetwork:
         a = unwrap_layer(l)
         if a == 0:
             return self.x(j)
-        return self.activation(a)(self.e(a, j))
+        return self.activation(a).output(self, a, j)
 
     def fprime(self, l: Any, j: Any) -> sp.Expr:
-        return self.activation(l).derivative(self.e(l, j))
+        return self.activation(l).partial(self, l, j)
+
+    def neuron_of(self, atom: sp.Expr) -> tuple[Any, Any] | None:
+        if isinstance(atom, sp.Indexed) and atom.base == self._e and len(atom.indices) == 2:
+            return atom.indices[0], atom.indices[1]
+        return None
+
+    def backward(
+        self, l: Any, j: Any, error: Callable[[Any], sp.Expr], through_output: bool = False
+    ) -> sp.Expr:
+        return self.activation(l).backward(self, l, j, error, through_output)
+
+    def logsumexp(self, l: Any, body: Callable[[Index], sp.Expr]) -> sp.Expr:
+        """``log sum_k exp(body(k))`` over layer ``l``: ``log`` of a ``Sum``."""
+        return sp.log(self.sum(l, lambda k: sp.exp(body(k))))
 
     def fprime_through_output(self, l: Any, j: Any) -> sp.Expr:
         return self.activation(l).derivative_from_output(self.y(l, j))
@@ -189,8 +227,51 @@ class IndexedNetwork:
         return sp.S.Zero
 
     def loss_local(self) -> sp.Expr:
-        j = self.index(self.depth_expr)
-        return self.loss_other + self.loss.term(self._t[j], self.y(self.depth_expr, j))
+        L = self.depth_expr
+        if self.activation(L).is_vector:
+            return self.sum(L, lambda m: self.loss.term(self.t(m), self.y(L, m)))
+        j = self.index(L)
+        return self.loss_other + self.loss.term(self._t[j], self.y(L, j))
+
+    def dloss_dnet(self, j: Any) -> sp.Expr:
+        """``dE/de[L, j]``: SymPy's derivative of the loss; through a softmax the outputs'
+        errors ``-dE/dy`` carried back through its Jacobian (the lemma
+        :func:`~symbolic_bp.model.softmax.jacobian_lemma`), which the per-neuron rules of
+        concrete networks check."""
+        L = self.depth_expr
+        act = self.activation(L)
+        if act.is_vector:
+            return -act.backward(
+                self, L, j, lambda m: self.loss.output_error(self.t(m), self.y(L, m))
+            )
+        return sp.diff(self.loss_local(), self.e(L, j))
+
+    def l2(self, p: sp.Expr) -> sp.Expr:
+        """The L2 coefficient of the parameter ``p`` (``w[...]`` or ``b[...]``)."""
+        kind = "b" if isinstance(p, sp.Indexed) and p.base == self._b else "w"
+        return self.objective.l2 if self.objective.penalised(kind) else sp.S.Zero
+
+    def penalty_local(self, p: sp.Expr) -> sp.Expr:
+        return self.l2(p) / 2 * p**2
+
+    def on_domain(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with each sum of the targets over the output layer written as 1 (on the
+        domain of probability targets; sums are first cleared of factors free of their index).
+        Sound: the identity then holds for every probability vector of targets."""
+        if not self.loss.probability_targets or not expr.has(sp.Sum):
+            return expr
+        width = self.n[self.depth_expr]
+
+        def is_total(s: sp.Sum) -> bool:
+            if len(s.limits) != 1:
+                return False
+            var, lo, hi = s.limits[0]
+            f = s.function
+            return lo == 1 and hi == width and isinstance(f, sp.Indexed) and f == self._t[var]
+
+        return pull_constants(expr).replace(
+            lambda e: isinstance(e, sp.Sum) and is_total(e), lambda e: sp.S.One
+        )
 
     def unfold(self, expr: sp.Expr) -> sp.Expr:
         return expr if self.concrete is None else self.concrete.unfold(expr)

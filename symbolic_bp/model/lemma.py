@@ -30,6 +30,7 @@ import sympy as sp
 
 from ..algebra import is_zero
 from ..parsing import X
+from .softmax import fold_outputs
 
 __all__ = ["OutputLemma", "output_lemmas", "normal_form", "through_output"]
 
@@ -57,7 +58,7 @@ def output_lemmas(activations: Sequence[Any]) -> dict[int, OutputLemma]:
 def _lemmas(key: tuple[tuple[Any, ...], ...]) -> dict[int, OutputLemma]:
     out: dict[int, OutputLemma] = {}
     for l, (act, *_forms) in enumerate(key, start=1):
-        if act.output_derivative_expr is None or act.is_generic:
+        if act.output_derivative_expr is None or act.is_generic or act.is_vector:
             continue
         pattern = act.derivative_from_output(act(X))
         target = act.derivative(X)
@@ -108,6 +109,13 @@ def through_output(
     ``g(f(x)) = f'(x)``."""
     probe = sp.Dummy("a", real=True)
     for l, act in enumerate(activations, start=1):
+        if act.is_vector:  # softmax: exp(e_a - LSE) or exp(e_a) / sum_k exp(e_k) as y_a
+
+            def y_at_layer(a: sp.Expr, l: int = l) -> sp.Expr | None:
+                return y_of(l, a)
+
+            expr = fold_outputs(expr, y_at_layer)
+            continue
         f_app, df_app = act(probe), act.derivative(probe)
         if isinstance(f_app, sp.Function):
 

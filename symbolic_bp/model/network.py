@@ -20,61 +20,63 @@ w2_1_1*f_1(e1_1) + w2_1_2*f_1(e1_2) + w2_1_3*f_1(e1_3)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import sympy as sp
 
 from ..errors import InputError
-from ..parsing import split_top_level
-from .activations import Activation, generic, parse_activation
-from .losses import Loss, get_loss
+from .activations import Activation
+from .blocks import LayerBlocks
+from .build import (
+    AGH_SIZES,
+    MAX_PARAMETERS,
+    MAX_WIDTH,
+    check_layers,
+    parse_layers,
+    validated,
+    with_output_activation,
+)
+from .losses import Loss
+from .objective import Objective
+from .samples import Samples
+from .softmax import LogSumExp
 
-__all__ = ["Network", "AGH_SIZES", "MAX_PARAMETERS", "MAX_WIDTH", "parse_layers"]
-
-AGH_SIZES = (2, 3, 2, 1)
-MAX_WIDTH = 100_000
-MAX_LAYERS = 64
-MAX_PARAMETERS = 5_000_000
+__all__ = [
+    "Network",
+    "AGH_SIZES",
+    "MAX_PARAMETERS",
+    "MAX_WIDTH",
+    "parse_layers",
+    "check_layers",
+    "with_output_activation",
+]
 
 _PARAM_RE = re.compile(r"^(?:w(\d+)_(\d+)_(\d+)|b(\d+)_(\d+))$")
+_NET_INPUT_RE = re.compile(r"^e(\d+)_(\d+)(?:@(\d+))?$")
 
 
 def _real(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
-def parse_layers(text: str) -> tuple[int, ...]:
-    """Parse ``--layers 2,3,2,1`` (input width first).
-
-    >>> parse_layers("2, 3,1")
-    (2, 3, 1)
-    """
-    parts = [p.strip() for p in str(text).split(",")]
-    sizes = []
-    for part in parts:
-        if not (part.isascii() and part.isdigit()):  # "¹".isdigit() is True
-            raise InputError(
-                f"--layers: {part!r} is not a positive whole number in {text!r} "
-                "(expected e.g. 2,3,2,1: input width first)"
-            )
-        sizes.append(int(part))
-    return tuple(sizes)
-
-
 @dataclass(frozen=True)
-class Network:
+class Network(Samples, LayerBlocks):
     """A fully connected network, symbolically.
 
     **Fields:** ``sizes`` (``n_0, ..., n_L``), ``activations`` (one per layer ``1..L``), ``loss``,
-    ``bias`` (biases on or off). Build one with :meth:`build`, which validates its input.
+    ``bias`` (biases on or off), ``objective`` (a batch, its reduction, an L2 penalty: see
+    :mod:`~symbolic_bp.model.objective`), ``sample`` (``None``; ``s`` for the view of sample
+    ``s`` of a batch, :meth:`view`). Build one with :meth:`build`, which validates its input.
     """
 
     sizes: tuple[int, ...]
     activations: tuple[Activation, ...]
     loss: Loss
     bias: bool = False
+    objective: Objective = Objective()
+    sample: int | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     @classmethod
@@ -84,6 +86,7 @@ class Network:
         activation: str | Activation | Sequence[str | Activation] = "generic",
         loss: str | Loss = "half_sse",
         bias: bool = False,
+        objective: Objective | None = None,
     ) -> Network:
         """Validate and build a network.
 
@@ -95,49 +98,13 @@ class Network:
           undefined function ``f_l`` per layer.
         - ``loss``: ``"half_sse"``, ``"sse"``, ``"cross_entropy"`` or a :class:`Loss`.
         - ``bias``: add a bias ``b{l}_{j}`` to every neuron.
+        - ``objective``: a batch and its reduction, an L2 penalty (default: one sample, none).
 
         >>> Network.build([2, 2, 1], "sigmoid,identity", bias=True).describe()
         '2-2-1, activations sigmoid,identity, loss half_sse, with biases'
         """
-        sizes = tuple(sizes)
-        for n in sizes:
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise InputError(f"layer width {n!r} in {list(sizes)} must be a positive integer")
-            if n > MAX_WIDTH:
-                raise InputError(f"layer width {n} is larger than the limit {MAX_WIDTH}")
-        if len(sizes) < 2:
-            raise InputError(
-                f"layers {list(sizes)} need an input width and at least one layer, e.g. 2,3,1"
-            )
-        if len(sizes) - 1 > MAX_LAYERS:
-            raise InputError(f"{len(sizes) - 1} layers is more than the limit {MAX_LAYERS}")
-        depth = len(sizes) - 1
-        if isinstance(activation, str):
-            specs: list[str | Activation] = list(split_top_level(activation))
-            if len(specs) == 1:
-                specs = specs * depth
-        elif isinstance(activation, Activation):
-            specs = [activation] * depth
-        else:
-            specs = list(activation)
-        if len(specs) != depth:
-            raise InputError(
-                f"{len(specs)} activations given for {depth} layers; give one for all layers "
-                f"or one per layer 1..{depth}"
-            )
-        acts = tuple(
-            spec
-            if isinstance(spec, Activation)
-            else (generic(layer) if spec == "generic" else parse_activation(spec, layer))
-            for layer, spec in enumerate(specs, start=1)
-        )
-        loss_obj = loss if isinstance(loss, Loss) else get_loss(loss)
-        if loss_obj.needs_unit_interval and not acts[-1].unit_interval:
-            raise InputError(
-                f"loss {loss_obj.name!r} needs outputs in (0, 1), but the output activation is "
-                f"{acts[-1].name!r}; use sigmoid or generic for the last layer"
-            )
-        net = cls(sizes, acts, loss_obj, bool(bias))
+        sizes, acts, loss_obj = validated(sizes, activation, loss)
+        net = cls(sizes, acts, loss_obj, bool(bias), objective or Objective())
         if net.parameter_count > MAX_PARAMETERS:
             raise InputError(
                 f"network with {net.parameter_count} parameters is larger than the limit "
@@ -161,9 +128,10 @@ class Network:
     def describe(self) -> str:
         """A one-line description, e.g. ``2-3-2-1, activations f_1,f_2,f_3, loss half_sse``."""
         acts = ",".join(a.name for a in self.activations)
+        more = self.objective.describe()
         return (
             f"{'-'.join(map(str, self.sizes))}, activations {acts}, loss {self.loss.name}, "
-            f"{'with' if self.bias else 'no'} biases"
+            f"{'with' if self.bias else 'no'} biases" + (f", {more}" if more else "")
         )
 
     @property
@@ -173,7 +141,15 @@ class Network:
 
     def with_activations(self, activations: Sequence[Activation]) -> Network:
         """The same network with other activations (one per layer)."""
-        return Network(self.sizes, tuple(activations), self.loss, self.bias)
+        return Network(self.sizes, tuple(activations), self.loss, self.bias, self.objective)
+
+    def with_sizes(self, sizes: Sequence[int]) -> Network:
+        """The same network with other widths (activations, loss, biases, objective kept)."""
+        return Network(tuple(sizes), self.activations, self.loss, self.bias, self.objective)
+
+    def with_objective(self, objective: Objective) -> Network:
+        """The same network with another batch, reduction or penalty."""
+        return Network(self.sizes, self.activations, self.loss, self.bias, objective)
 
     # -- symbols -----------------------------------------------------------------------
     @cached_property
@@ -182,12 +158,14 @@ class Network:
         return sp.Symbol("eta", positive=True)
 
     def x(self, i: int) -> sp.Symbol:
-        """Input ``x_i`` (1-based)."""
-        return _real(f"x_{i}")
+        """Input ``x_i`` (1-based; ``x{s}_{i}`` on the view of sample ``s``)."""
+        self._suffix("an input")
+        return _real(f"x_{i}" if self.sample is None else f"x{self.sample}_{i}")
 
     def t(self, j: int) -> sp.Symbol:
-        """Target ``t_j`` (1-based)."""
-        return _real(f"t_{j}")
+        """Target ``t_j`` (1-based; ``t{s}_{j}`` on the view of sample ``s``)."""
+        self._suffix("a target")
+        return _real(f"t_{j}" if self.sample is None else f"t{self.sample}_{j}")
 
     def w(self, l: int, j: int, i: int) -> sp.Symbol:
         """Weight ``w{l}_{j}_{i}`` into neuron ``j`` of layer ``l`` from neuron ``i``."""
@@ -198,8 +176,9 @@ class Network:
         return _real(f"b{l}_{j}")
 
     def e(self, l: int, j: int) -> sp.Symbol:
-        """The net-input atom ``e{l}_{j}`` (a symbol standing for ``e^l_j``)."""
-        return _real(f"e{l}_{j}")
+        """The net-input atom ``e{l}_{j}`` (a symbol standing for ``e^l_j``; ``e{l}_{j}@{s}``
+        on the view of sample ``s``)."""
+        return _real(f"e{l}_{j}{self._suffix('a net input')}")
 
     def neurons(self, l: int) -> range:
         """``1..n_l`` (concrete networks only: a recipe sums with :meth:`sum`)."""
@@ -218,52 +197,39 @@ class Network:
         the same recipe also runs on a network with symbolic widths (a general proof)."""
         return sp.Add(*(body(k) for k in self.neurons(l)))
 
-    # -- per-layer building blocks (the derivation engine and matrix recipes) ------------
-    def per_neuron(self, l: int, fn: Callable[[int], sp.Expr]) -> list[sp.Expr]:
-        """``[fn(j) for every neuron j of layer l]``."""
-        return [fn(j) for j in self.neurons(l)]
-
-    def per_weight(self, l: int, fn: Callable[[int, int], sp.Expr]) -> dict[sp.Symbol, sp.Expr]:
-        """``{w{l}_{j}_{i}: fn(j, i)}`` for every weight of layer ``l``."""
-        return {self.w(l, j, i): fn(j, i) for j in self.neurons(l) for i in self.neurons(l - 1)}
-
-    def per_bias(self, l: int, fn: Callable[[int], sp.Expr]) -> dict[sp.Symbol, sp.Expr]:
-        """``{b{l}_{j}: fn(j)}`` for every bias of layer ``l`` (empty without biases)."""
-        return {self.b(l, j): fn(j) for j in self.neurons(l)} if self.bias else {}
-
-    def column(self, l: int, fn: Callable[[int], sp.Expr]) -> sp.Matrix:
-        """The ``n_l x 1`` column with entries ``fn(j)``."""
-        return sp.Matrix(self.sizes[l], 1, [fn(j) for j in self.neurons(l)])
-
-    def weight_matrix(self, l: int) -> sp.Matrix:
-        """``W^l``, the ``n_l x n_{l-1}`` matrix of the weights of layer ``l``."""
-        return sp.Matrix(self.sizes[l], self.sizes[l - 1], lambda r, c: self.w(l, r + 1, c + 1))
-
-    def signal_vector(self, signals: Mapping[int, sp.Expr], l: int) -> sp.Matrix:
-        """The column of the signals of layer ``l`` (``signals`` maps ``k = 1..n_l``)."""
-        return sp.Matrix(self.sizes[l], 1, [signals[k] for k in self.neurons(l)])
-
-    def entries(self, vector: sp.MatrixBase, l: int) -> list[sp.Expr]:
-        """The entries of a column of layer ``l``, neuron by neuron."""
-        return [vector[j - 1, 0] for j in self.neurons(l)]
-
-    def matrix_entries(self, l: int, matrix: sp.MatrixBase) -> dict[sp.Symbol, sp.Expr]:
-        """``{w{l}_{j}_{i}: matrix[j-1, i-1]}``: a matrix of updates of layer ``l``'s weights."""
-        return self.per_weight(l, lambda j, i: matrix[j - 1, i - 1])
-
-    def vector_entries(self, l: int, vector: sp.MatrixBase) -> dict[sp.Symbol, sp.Expr]:
-        """``{b{l}_{j}: vector[j-1]}``: a column of updates of layer ``l``'s biases."""
-        return self.per_bias(l, lambda j: vector[j - 1, 0])
+    def logsumexp(self, l: int, body: Callable[[int], sp.Expr]) -> sp.Expr:
+        """``log sum_{k=1}^{n_l} exp(body(k))`` as one :class:`~symbolic_bp.model.softmax.
+        LogSumExp` atom."""
+        return LogSumExp(*(body(k) for k in self.neurons(l)))
 
     def y(self, l: int, j: int) -> sp.Expr:
-        """The output ``y^l_j``: ``x_j`` for ``l = 0``, else ``f_l(e{l}_{j})``."""
+        """The output ``y^l_j``: ``x_j`` for ``l = 0``, else ``f_l(e{l}_{j})`` (for softmax
+        ``exp(e{l}_{j} - LSE(e{l}_1, ...))``)."""
         if l == 0:
             return self.x(j)
-        return self.activations[l - 1](self.e(l, j))
+        return self.activations[l - 1].output(self, l, j)
+
+    def neuron_of(self, atom: sp.Expr) -> tuple[int, int] | None:
+        """``(l, j)`` when ``atom`` is this network's (this sample's) net input ``e{l}_{j}``."""
+        m = _NET_INPUT_RE.match(getattr(atom, "name", ""))
+        if m is None or self.batched:
+            return None
+        l, j = int(m.group(1)), int(m.group(2))
+        if 1 <= l <= self.depth and 1 <= j <= self.sizes[l] and atom == self.e(l, j):
+            return l, j
+        return None
 
     def fprime(self, l: int, j: int) -> sp.Expr:
-        """``f_l'(e^l_j)``, by the activation's own derivative."""
-        return self.activations[l - 1].derivative(self.e(l, j))
+        """``f_l'(e^l_j) = dy^l_j/de^l_j``, by the activation's own derivative."""
+        return self.activations[l - 1].partial(self, l, j)
+
+    def backward(
+        self, l: int, j: int, error: Callable[[int], sp.Expr], through_output: bool = False
+    ) -> sp.Expr:
+        """``sum_m error(m) dy^l_m/de^l_j``: ``error(j) f_l'(e^l_j)`` for an activation of one
+        neuron, through the whole Jacobian for softmax (``through_output``: the derivative
+        written through the outputs, ``g(y)``)."""
+        return self.activations[l - 1].backward(self, l, j, error, through_output)
 
     def fprime_through_output(self, l: int, j: int) -> sp.Expr:
         """``g_l(y^l_j)``, the derivative written through the neuron's output (sigmoid:
@@ -287,20 +253,26 @@ class Network:
         if atom == self.b(l, j):
             return atom if self.bias else sp.S.Zero
         name = atom.name
+        where = self.neuron_of(atom)
         if name.startswith(f"w{l}_{j}_"):
             i = int(name.rsplit("_", 1)[1])
-        elif name.startswith(f"e{l - 1}_"):
-            i = int(name.rsplit("_", 1)[1])
+        elif where is not None and where[0] == l - 1:
+            i = where[1]
         else:
             return sp.S.Zero
         return self.w(l, j, i) * self.y(l - 1, i)
 
     def loss_local(self) -> sp.Expr:
-        """``E`` in the output atoms ``e{L}_{j}`` and the targets."""
+        """One sample's ``E`` in the output atoms ``e{L}_{j}`` and the targets."""
         L = self.depth
         return self.loss.total(
             [self.t(j) for j in self.neurons(L)], [self.y(L, j) for j in self.neurons(L)]
         )
+
+    def dloss_dnet(self, j: int) -> sp.Expr:
+        """``dE/de^L_j`` of one sample's loss, by SymPy differentiation (through every output
+        that depends on ``e^L_j``: the whole layer for softmax)."""
+        return sp.diff(self.loss_local(), self.e(self.depth, j))
 
     def layer_parameter_names(self, l: int) -> list[str]:
         """Names of the parameters of layer ``l`` by neuron, each neuron's bias after its
@@ -351,22 +323,27 @@ class Network:
         raise InputError(f"parameter {name!r} does not exist in the network {self.describe()}")
 
     def symbols_of_point(self) -> list[sp.Symbol]:
-        """Inputs, targets, parameters and ``eta``: the variables of a full expression."""
-        return [
-            *(self.x(i) for i in self.neurons(0)),
-            *(self.t(j) for j in self.neurons(self.depth)),
-            *self.parameters(),
-            self.eta,
-        ]
+        """Inputs and targets (of every sample), parameters, ``eta`` and a symbolic L2
+        coefficient: the variables of a full expression."""
+        out: list[sp.Symbol] = []
+        for v in self.views():
+            out += [v.x(i) for i in self.neurons(0)]
+            out += [v.t(j) for j in self.neurons(self.depth)]
+        out += [*self.parameters(), self.eta]
+        if isinstance(self.objective.l2, sp.Symbol):
+            out.append(self.objective.l2)
+        return out
 
     # -- expansion ---------------------------------------------------------------------
     def forward_map(self) -> dict[sp.Symbol, sp.Expr]:
-        """``{e{l}_{j}: e^l_j}`` fully expanded in inputs and parameters (cached)."""
+        """``{e{l}_{j}: e^l_j}`` fully expanded in inputs and parameters, for every sample
+        (cached)."""
         if "forward" not in self._cache:
             mapping: dict[sp.Symbol, sp.Expr] = {}
-            for l in range(1, self.depth + 1):
-                for j in self.neurons(l):
-                    mapping[self.e(l, j)] = self.net_input(l, j).xreplace(mapping)
+            for v in self.views():
+                for l in range(1, self.depth + 1):
+                    for j in self.neurons(l):
+                        mapping[v.e(l, j)] = v.net_input(l, j).xreplace(mapping)
             self._cache["forward"] = mapping
         return self._cache["forward"]
 
@@ -384,5 +361,6 @@ class Network:
         return expr
 
     def expanded_loss(self) -> sp.Expr:
-        """``E`` as one expression in inputs, targets and parameters."""
-        return self.expand(self.loss_local())
+        """``E`` (the objective's: batch and penalty) as one expression in inputs, targets and
+        parameters."""
+        return self.expand(self.objective_loss())

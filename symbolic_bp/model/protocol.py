@@ -73,6 +73,27 @@ class NetworkView(Protocol):
     def fprime_through_output(self, l: Any, j: Any) -> sp.Expr:
         """``g_l(y^l_j)`` with ``g_l(f_l(x)) = f_l'(x)`` (sigmoid: ``y (1 - y)``)."""
 
+    def backward(
+        self, l: Any, j: Any, error: Callable[[Any], sp.Expr], through_output: bool = False
+    ) -> sp.Expr:
+        """``sum_m error(m) dy^l_m/de^l_j``: ``error(j) f_l'(e^l_j)``, or through a softmax's
+        whole Jacobian (``through_output``: the derivative written through the outputs)."""
+
+    def neuron_of(self, atom: sp.Expr) -> tuple[Any, Any] | None:
+        """``(l, j)`` when ``atom`` is the net input ``e^l_j``, else ``None``."""
+
+    def logsumexp(self, l: Any, body: Callable[[Any], sp.Expr]) -> sp.Expr:
+        """``log sum_{k=1}^{n_l} exp(body(k))``."""
+
+    def dloss_dnet(self, j: Any) -> sp.Expr:
+        """``dE/de^L_j`` of one sample's loss (through the whole layer for softmax)."""
+
+    def l2(self, p: sp.Expr) -> sp.Expr:
+        """The L2 coefficient of parameter ``p`` (``0`` when it is not penalised)."""
+
+    def penalty_local(self, p: sp.Expr) -> sp.Expr:
+        """``lambda/2 p^2``, the term of the L2 penalty that holds ``p``."""
+
     def sum(self, l: Any, body: Callable[[Any], sp.Expr]) -> sp.Expr:
         """``sum_{k=1}^{n_l} body(k)``."""
 

@@ -100,11 +100,31 @@ class LayerActivation:
     def derivative(self, z: sp.Expr) -> sp.Expr:
         return LayerFprime(self.layer, z)
 
+    is_vector = False
+
     def derivative_from_output(self, y: sp.Expr) -> sp.Expr:
         return LayerG(self.layer, y)
 
     def unfold(self, expr: sp.Expr) -> sp.Expr:
         return expr
+
+    def output(self, net: Any, l: Any, j: Any) -> sp.Expr:
+        return self(net.e(l, j))
+
+    def partial(self, net: Any, l: Any, j: Any) -> sp.Expr:
+        return self.derivative(net.e(l, j))
+
+    def backward(
+        self,
+        net: Any,
+        l: Any,
+        j: Any,
+        error: Callable[[Any], sp.Expr],
+        through_output: bool = False,
+    ) -> sp.Expr:
+        if through_output:
+            return error(j) * net.fprime_through_output(l, j)
+        return error(j) * net.fprime(l, j)
 
 
 _NAMES = itertools.count(1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..conventions import Convention
 from ..errors import AbstractionError, InputError
@@ -44,6 +45,34 @@ def all_equal(net: Network, a: Convention, b: Convention, limits: Limits, clock:
     return len(results) == net.parameter_count and all(r.status == EQUAL for r in results.values())
 
 
+def reduction_condition(
+    net: Network, a: Convention, b: Convention, limits: Limits, clock: Clock
+) -> list[str]:
+    """For two recipes that reduce a batch differently (``prove --reduce sum,mean``): whether
+    they agree under the same reduction (proven), and the factor ``N`` their updates then
+    differ by. Empty otherwise."""
+    red_a, red_b = getattr(a, "reduction", None), getattr(b, "reduction", None)
+    if red_a is None or red_b is None or red_a == red_b or net.objective.batch == 1:
+        return []
+    base_a, base_b = getattr(a, "base", a), getattr(b, "base", b)
+    common = net.with_objective(replace(net.objective, reduce=red_b))
+    if not all_equal(common, base_a, base_b, limits, clock):
+        return []
+    n = net.objective.batch
+    factor = f"{n}" if red_a.mean is False else f"1/{n}"
+    exact = (
+        f"; without a penalty {a.name}'s update is exactly {factor} times {b.name}'s (the "
+        f"factor N = {n}, the batch's size)"
+        if net.objective.l2 == 0
+        else ""
+    )
+    return [
+        f"the same reduction of the batch: {base_a.name} takes the {red_a.name} and "
+        f"{base_b.name} the {red_b.name} of the per-sample updates; with the same one they are "
+        f"equal (proven){exact}"
+    ]
+
+
 def condition_text(net: Network, layers: Sequence[int]) -> str:
     """The condition "these layers linear" in words (a run of three or more layers as a
     range)."""
@@ -66,7 +95,8 @@ def find_conditions(
     net: Network, a: Convention, b: Convention, limits: Limits, clock: Clock
 ) -> list[str]:
     """Smallest sets of layers whose derivative identically 1 makes the rules agree (each
-    proven by the same prover on the modified network).
+    proven by the same prover on the modified network); first, for two recipes with their own
+    reductions of a batch, the same reduction.
 
     Up to ``limits.condition_layers`` layers every set is tried, smallest first. Deeper
     networks try the top layers ``{s..L}``, largest ``s`` first; since each try is a proof
@@ -74,6 +104,9 @@ def find_conditions(
     depth 4 with the first two and the last two activations (a guess only: every reported
     condition is proven on ``net`` itself), so that a deep network costs a few proofs, not
     one per layer."""
+    same = reduction_condition(net, a, b, limits, clock)
+    if same:
+        return same
     layers = list(range(1, net.depth + 1))
     if net.depth <= limits.condition_layers:
         candidates = [c for k in range(1, net.depth + 1) for c in itertools.combinations(layers, k)]

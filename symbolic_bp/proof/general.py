@@ -23,7 +23,7 @@ from ..errors import InputError
 from ..model.indexed import DEPTH as L
 from ..model.indexed import LAYER as l
 from ..model.losses import LOSSES
-from ..model.network import Network
+from ..model.network import Network, with_output_activation
 from ..model.symbolic import LayerF, LayerFprime, LayerG
 from ..verify import check_stateless
 from .clock import Clock, TimeUp, deadline
@@ -49,10 +49,11 @@ def prove_general(
     widths, any differentiable activations, for the losses and bias settings in scope.
 
     **Arguments:** two conventions (objects or registered names); ``losses`` (default: every
-    loss); ``bias``: ``True`` or ``False`` for networks with or without biases (default:
-    both); ``instance``: a network on which to look for a counterexample first (then small
-    networks of several sizes with every loss and bias setting in scope); ``limits`` (its
-    ``timeout`` bounds the whole proof).
+    loss whose output layer may have any activation; the categorical cross-entropy, which needs
+    a softmax output, when named); ``bias``: ``True`` or ``False`` for networks with or without
+    biases (default: both); ``instance``: a network on which to look for a counterexample
+    first (then small networks of several sizes with every loss and bias setting in scope);
+    ``limits`` (its ``timeout`` bounds the whole proof).
 
     **Returns:** a :class:`~symbolic_bp.proof.results.GeneralProof` whose rows are each proven
     or ``unknown``.
@@ -60,7 +61,10 @@ def prove_general(
     ca, cb = get_convention(a), get_convention(b)
     if ca.name == cb.name:
         raise InputError(f"--conventions names {ca.name!r} twice; give two different conventions")
-    names = list(losses) if losses is not None else list(LOSSES)
+    # by default the losses of an output layer with any activation; one that requires its own
+    # (softmax for the categorical cross-entropy) only when asked for
+    default = [name for name, loss in LOSSES.items() if loss.output_activation is None]
+    names = list(losses) if losses is not None else default
     for name in names:
         if name not in LOSSES:
             raise InputError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}")
@@ -70,6 +74,12 @@ def prove_general(
     for conv in (ca, cb):
         for act in ("generic", "sigmoid"):  # sigmoid: for a recipe that needs g(y)
             check_stateless(conv, Network.build((2, 3, 2), act))
+    for name in names:
+        loss_obj = LOSSES[name]
+        if loss_obj.output_activation is not None:
+            acts = with_output_activation("generic", 2, loss_obj)
+            for conv in (ca, cb):
+                check_stateless(conv, Network.build((2, 3, 2), acts, name))
     clock = Clock(limits.timeout, limits.started, limits.reserve)
     cases: list[Case] = []
     try:
@@ -99,10 +109,13 @@ def _scope(losses: Sequence[str], biases: Sequence[bool]) -> str:
     bias_text = {(True, False): "with and without biases", (True,): "with biases"}.get(
         tuple(biases), "without biases"
     )
-    return (
-        f"every depth L >= 1, all widths n[l], every differentiable activation f_l, {loss_text}, "
-        f"{bias_text}"
+    outputs = sorted(
+        {LOSSES[n].output_activation.name for n in losses if LOSSES[n].output_activation}  # type: ignore[union-attr]
     )
+    acts = "every differentiable activation f_l"
+    if outputs:
+        acts += f" (a {', '.join(outputs)} output layer)"
+    return f"every depth L >= 1, all widths n[l], {acts}, {loss_text}, {bias_text}"
 
 
 def _assemble(proof: GeneralProof, cases: list[Case]) -> None:
@@ -244,7 +257,14 @@ def _instance(
         nets = [candidate]
     else:
         sizes, loss, bias = candidate
-        nets = [Network.build(sizes, act, loss, bias) for act in ("generic", "sigmoid")]
+        depth, loss_obj = len(sizes) - 1, LOSSES[loss]
+        try:
+            nets = [
+                Network.build(sizes, with_output_activation(act, depth, loss_obj), loss, bias)
+                for act in ("generic", "sigmoid")
+            ]
+        except InputError:
+            return None  # not a network of this loss (softmax needs two outputs)
     for net in nets:
         try:
             # a sub-proof within what is left; the self-check of `gradient` against diff of

@@ -36,12 +36,13 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..algebra import relate, residual_is_zero
+from ..algebra import relate, replace_indexed, residual_is_zero
 from ..conventions import Convention, second_letter
 from ..derive import LayerRules, general_rules
 from ..model.indexed import DEPTH as L
 from ..model.indexed import LAYER as l
-from ..model.network import Network
+from ..model.losses import get_loss
+from ..model.network import Network, with_output_activation
 from ..model.symbolic import LayerFprime, LayerG, resolve_hypothesis
 from ..verify import verify_general_rules
 from .results import DIFFERS, EQUAL, UNKNOWN, GeneralStep
@@ -93,9 +94,10 @@ def _verify(rules: LayerRules, loss: str, bias: bool) -> dict:
     generic activations, or sigmoid ones for a recipe that writes ``f'`` through the output:
     ``{layer: reason}`` of the layers that disagree."""
     best: dict | None = None
+    loss_obj = get_loss(loss)
     for act in ("generic", "sigmoid"):
         nets = [
-            Network.build(sizes, act, loss, bias)
+            Network.build(sizes, with_output_activation(act, len(sizes) - 1, loss_obj), loss, bias)
             for sizes in ((2, 3), (3, 2), (2, 3, 2), (3, 2, 3), (2, 3, 2, 3))
         ]
         failures = verify_general_rules(rules, nets)
@@ -143,8 +145,10 @@ def _assumption(unit: Callable[[sp.Expr], bool] | None) -> Callable[[sp.Expr], s
     return assume
 
 
-def _zero(expr: sp.Expr) -> tuple[bool, sp.Expr]:
-    return residual_is_zero(resolve_hypothesis(expr))
+def _zero(expr: sp.Expr, rules: LayerRules) -> tuple[bool, sp.Expr]:
+    """The sound zero test on the hypothesis ``g(f(x)) = f'(x)`` and on the targets' domain
+    (probability targets: their sum over the output layer is 1)."""
+    return residual_is_zero(rules.indexed.on_domain(resolve_hypothesis(expr)))
 
 
 def _output_layer(
@@ -158,13 +162,13 @@ def _output_layer(
     A, B = ra.signal, rb.signal
     sa, sb = assume(ra.signals[L]), assume(rb.signals[L])
     for kind in kinds:
-        ua = assume((ra.weight_updates if kind == "w" else ra.bias_updates)[L]).xreplace(
-            {A[L, j]: sa}
+        ua = replace_indexed(
+            assume((ra.weight_updates if kind == "w" else ra.bias_updates)[L]), A, L, sa, j
         )
-        ub = assume((rb.weight_updates if kind == "w" else rb.bias_updates)[L]).xreplace(
-            {B[L, j]: sb}
+        ub = replace_indexed(
+            assume((rb.weight_updates if kind == "w" else rb.bias_updates)[L]), B, L, sb, j
         )
-        ok, residual = _zero(ub - ua)
+        ok, residual = _zero(ub - ua, ra)
         where = "1 <= j <= n[L]" + (", 1 <= i <= n[L-1]" if kind == "w" else "")
         name = f"conclusion: Delta {kind} of the output layer"
         case.steps.append(
@@ -192,7 +196,9 @@ def _output_factor(ra: LayerRules, rb: LayerRules) -> tuple[sp.Expr, bool] | Non
     def excluded(atom: sp.Basic) -> bool:
         return isinstance(atom, sp.Indexed) and atom.base in (A, B)
 
-    rel = relate(sa, sb, excluded, lambda e: _zero(e)[0], budget=2000)
+    rel = relate(sa, sb, excluded, lambda e: _zero(e, ra)[0], budget=2000)
+    if rel is None and ra.indexed.loss.probability_targets and _zero(sb + sa, ra)[0]:
+        rel = ("A", sp.S.NegativeOne)  # -1 where only the targets' domain (sum 1) shows it
     if rel is None:
         return None
     c = rel[1]
@@ -216,7 +222,7 @@ def _induction(
         c_L, swapped = found
         base, other = (rb, ra) if swapped else (ra, rb)
         sa_L, sb_L = assume(base.signals[L]), assume(other.signals[L])
-        if not _zero(sb_L - assume(c_L) * sa_L)[0]:
+        if not _zero(sb_L - assume(c_L) * sa_L, ra)[0]:
             found = None
     if found is None:
         case.steps.append(
@@ -251,8 +257,8 @@ def _induction(
         return assume(c_L.xreplace({L: layer}).xreplace({j: neuron}))
 
     sa = assume(base.signals[l])
-    sb = assume(other.signals[l]).xreplace({B[l + 1, k]: c(l + 1, k) * A[l + 1, k]})
-    ok, residual = _zero(sb - c(l, j) * sa)
+    sb = replace_indexed(assume(other.signals[l]), B, l + 1, c(l + 1, k) * A[l + 1, k], k)
+    ok, residual = _zero(sb - c(l, j) * sa, ra)
     case.steps.append(
         GeneralStep(
             "inductive step",
@@ -268,8 +274,8 @@ def _induction(
         ua = assume((base.weight_updates if kind == "w" else base.bias_updates)[l])
         ub = assume((other.weight_updates if kind == "w" else other.bias_updates)[l])
         if ok:
-            ub = ub.xreplace({B[l, j]: c(l, j) * A[l, j]})
-        held, rest = _zero(ub - ua) if ok else (False, sp.S.Zero)
+            ub = replace_indexed(ub, B, l, c(l, j) * A[l, j], j)
+        held, rest = _zero(ub - ua, ra) if ok else (False, sp.S.Zero)
         if swapped:
             ub, ua = ua, ub
         where = "1 <= l <= L-1, 1 <= j <= n[l]" + (", 1 <= i <= n[l-1]" if kind == "w" else "")

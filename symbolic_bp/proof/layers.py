@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..algebra import factor_between, residual_is_zero
+from ..algebra import factor_between, replace_indexed, residual_is_zero, split_sums
 from ..conventions import Convention, is_builtin, second_letter
 from ..derive import LayerRules, layer_rules
-from ..model.indexed import neuron_index, sum_index
+from ..model.indexed import neuron_index
 from ..model.lemma import normal_form
 from ..model.network import Network
 from ..verify import verification_networks, verify_layer_rules
@@ -97,44 +97,106 @@ def _chain(
     updates."""
     A, B = ra.signal, rb.signal
     out = LayerChain(net, (ra, rb))
+    domain = ra.indexed.on_domain
 
     def zero(expr: sp.Expr) -> bool:
-        return residual_is_zero(expr, net.unfold)[0]
+        return residual_is_zero(domain(expr), net.unfold)[0]
 
     def excluded(atom: sp.Basic) -> bool:
         return isinstance(atom, sp.Indexed) and atom.base in (A, B)
 
-    for l in range(net.depth, 0, -1):
+    L = net.depth
+    for l in range(L, 0, -1):
         j = neuron_index(l)
         sa, sb = ra.signals[l], rb.signals[l]
-        if l < net.depth:
-            k = sum_index(l + 1)
-            c_up = out.factors[l + 1].xreplace({neuron_index(l + 1): k})
-            sb = sb.xreplace({B[l + 1, k]: c_up * A[l + 1, k]})
-        c = _factor(sa, sb, excluded, zero)
+        if l < L and L not in out.factors:  # the output signals written out (see below)
+            sa = replace_indexed(sa, A, L, ra.signals[L], neuron_index(L))
+            sb = replace_indexed(sb, B, L, rb.signals[L], neuron_index(L))
+        elif l < L:
+            up = neuron_index(l + 1)
+            sb = replace_indexed(sb, B, l + 1, out.factors[l + 1] * A[l + 1, up], up)
+        written = l < L and L not in out.factors
+        c = _factor(sa, sb, excluded, zero, net, written)
         if c is None and normal is not None:
             sa, sb = normal(sa), normal(sb)
-            c = _factor(sa, sb, excluded, zero)
+            c = _factor(sa, sb, excluded, zero, net, written)
+        if c is None and l == L and net.activations[-1].is_vector:
+            # no factor relates the output signals (a softmax couples them): the output
+            # layer's updates with both signals written out, and the layer below reads them so
+            _written_out(out, ra, rb, zero, normal)
+            if out.equal.get(L) == set(out.kinds()):
+                continue
         if c is None:
             return out
         out.factors[l] = c
-        out.equal[l] = set()
-        sub = {B[l, j]: c * A[l, j]}
-        pairs = (
-            ("w", ra.weight_updates[l], rb.weight_updates[l]),
-            ("b", ra.bias_updates[l], rb.bias_updates[l]),
-        )
-        for kind, ua, ub in pairs:
-            if ua is None or ub is None:
-                continue
-            diff = ub.xreplace(sub) - ua
-            if zero(diff) or (normal is not None and zero(normal(diff))):
-                out.equal[l].add(kind)
-            else:
-                out.differences[(l, kind)] = diff
+        _compare_updates(out, l, ra, rb, {B: c * A[l, j]}, zero, normal)
         for n in range(1, min(2, net.sizes[l]) + 1):
             out.relations.append(_instance_relation(net, ra, rb, l, n, c))
     return out
+
+
+def _compare_updates(
+    out: LayerChain,
+    l: int,
+    ra: LayerRules,
+    rb: LayerRules,
+    sub: dict[sp.IndexedBase, sp.Expr],
+    zero: Callable[[sp.Expr], bool],
+    normal: Callable[[sp.Expr], sp.Expr] | None,
+) -> None:
+    """Layer ``l``'s updates of each kind with ``B``'s signals replaced by ``sub``: equal when
+    each sample's share and the penalty's part are, under the same reduction."""
+    j = neuron_index(l)
+    out.equal[l] = set()
+    pairs = (
+        ("w", ra.weight_updates[l], rb.weight_updates[l], ra.weight_penalties, rb.weight_penalties),
+        ("b", ra.bias_updates[l], rb.bias_updates[l], ra.bias_penalties, rb.bias_penalties),
+    )
+    for kind, ua, ub, pa, pb in pairs:
+        if ua is None or ub is None:
+            continue
+        for base, value in sub.items():
+            ub = replace_indexed(ub, base, l, value, j)
+        diff = ub - ua
+        penalty = (pb.get(l) or sp.S.Zero) - (pa.get(l) or sp.S.Zero)
+        same = ra.scale == rb.scale and zero(penalty)
+        if same and (zero(diff) or (normal is not None and zero(normal(diff)))):
+            out.equal[l].add(kind)
+        else:
+            out.differences[(l, kind)] = rb.scale * ub - ra.scale * ua + penalty
+
+
+def _written_out(
+    out: LayerChain,
+    ra: LayerRules,
+    rb: LayerRules,
+    zero: Callable[[sp.Expr], bool],
+    normal: Callable[[sp.Expr], sp.Expr] | None,
+) -> None:
+    """Where no factor relates the output signals (a softmax layer couples them), the output
+    layer's updates are compared with both signals written out: ``A``'s are replaced too."""
+    L = out.network.depth
+    j = neuron_index(L)
+    written = LayerRules(
+        ra.network,
+        ra.indexed,
+        ra.convention,
+        ra.signal,
+        ra.layers,
+        ra.signals,
+        {L: replace_indexed(ra.weight_updates[L], ra.signal, L, ra.signals[L], j)},
+        {
+            L: None
+            if ra.bias_updates[L] is None
+            else replace_indexed(ra.bias_updates[L], ra.signal, L, ra.signals[L], j)
+        },
+        scale=ra.scale,
+        weight_penalties=ra.weight_penalties,
+        bias_penalties=ra.bias_penalties,
+    )
+    _compare_updates(out, L, written, rb, {rb.signal: rb.signals[L]}, zero, normal)
+    if not out.equal[L]:
+        del out.equal[L]
 
 
 def _factor(
@@ -142,12 +204,21 @@ def _factor(
     sb: sp.Expr,
     excluded: Callable[[sp.Basic], bool],
     zero: Callable[[sp.Expr], bool],
+    net: Network,
+    written: bool = False,
 ) -> sp.Expr | None:
     """``c`` with ``sb = c sa`` (one direction: the chain keeps ``A``'s signals as its basis;
-    the other direction is tried by swapping the conventions)."""
+    the other direction is tried by swapping the conventions). On probability targets ``-1``
+    may hold only where their sum is 1 (no quotient shows it); signals with the output layer's
+    written out may group the same sums differently (split first)."""
     if zero(sb - sa):
         return sp.S.One
-    return factor_between(sa, sb, excluded, zero, budget=2000)
+    c = factor_between(sa, sb, excluded, zero, budget=2000)
+    if c is None and net.loss.probability_targets and zero(sb + sa):
+        return sp.S.NegativeOne
+    if c is None and written:
+        c = factor_between(split_sums(sa), split_sums(sb), excluded, zero, budget=2000)
+    return c
 
 
 def _instance_relation(

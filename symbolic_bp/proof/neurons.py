@@ -116,20 +116,22 @@ def _relate_layer(
     budget = limits.zero_test_ops
 
     def zero(expr: sp.Expr) -> bool:
-        return is_zero(expr, budget)
+        return is_zero(net.on_domain(expr), budget)
 
     def excluded(atom: sp.Basic) -> bool:
         return atom in signals
 
     new_map: dict[sp.Symbol, sp.Expr] = {}
-    for j in net.neurons(l):
-        a_sym, a_expr = ra.signal(l, j)
-        b_sym, b_expr = rb.signal(l, j)
+    for j, s in ((j, s) for s in net.objective.samples for j in net.neurons(l)):
+        a_sym, a_expr = ra.signal(l, j, s)
+        b_sym, b_expr = rb.signal(l, j, s)
         sa, sb = a_expr.xreplace(mapping), b_expr.xreplace(mapping)
         rel = None
         if not overflow:
             # as the recipes write it first (readable factors), then in the normal form
             rel = relate(sa, sb, excluded, zero, budget)
+            if rel is None and net.loss.probability_targets and zero(sb + sa):
+                rel = ("A", sp.S.NegativeOne)  # -1 where only sum t = 1 shows it
             if rel is None and has_normal:
                 sa, sb = rewrite(sa), rewrite(sb)
                 rel = relate(sa, sb, excluded, zero, budget)
@@ -161,7 +163,8 @@ def _compare_update(
     budget = limits.zero_test_ops
     ua, ub = ra.updates[p].xreplace(mapping), rb.updates[p].xreplace(mapping)
     diff = ub - ua
-    if is_zero(diff, budget) or is_zero(rewrite(diff), budget):
+    domain = ra.network.on_domain
+    if is_zero(domain(diff), budget) or is_zero(domain(rewrite(diff)), budget):
         return ParameterResult(p.name, l, EQUAL, method="per neuron")
     ratio = None
     if ua != 0 and ub != 0 and sp.count_ops(ua) + sp.count_ops(ub) <= budget:
@@ -179,7 +182,8 @@ def settle_by_expansion(
     ra, rb = comparison.rules
     for p in names:
         clock.check()
-        if is_zero(rb.expanded(p) - ra.expanded(p), 10 * limits.zero_test_ops):
+        difference = ra.network.on_domain(rb.expanded(p) - ra.expanded(p))
+        if is_zero(difference, 10 * limits.zero_test_ops):
             r = comparison.results[p]
             r.status, r.method = EQUAL, "full expansion"
             r.raw_difference = r.ratio = None

@@ -86,33 +86,55 @@ def substitute_generic(net: Network, attempt: int) -> tuple[Network, dict[str, s
 
 def random_values(net: Network, attempt: int) -> dict[str, Fraction]:
     """A deterministic point, by name: at attempt 0 small integers (weights and inputs in
-    {-1, 1, 2}, targets 0 or 1, ``eta = 1``) that a student can follow by hand; later, small
-    non-zero rationals (targets in (0, 1)) that lean towards positive values, so that piecewise
-    activations (ReLU) see other patterns of active and inactive neurons."""
+    {-1, 1, 2}, targets 0 or 1 (one-hot for probability targets), ``eta = 1``) that a student
+    can follow by hand; later, small non-zero rationals (targets in (0, 1), summing to 1 for
+    probability targets) that lean towards positive values, so that piecewise activations
+    (ReLU) see other patterns of active and inactive neurons. Every sample of a batch has its
+    own inputs and targets; a symbolic L2 coefficient gets a value too."""
     rng = random.Random(1009 * attempt + 17)
+    point: dict[str, Fraction] = {}
     if attempt == 0:
-        point = {f"x_{i}": Fraction(rng.choice((1, 2, -1))) for i in net.neurons(0)}
-        for j in net.neurons(net.depth):
-            point[f"t_{j}"] = Fraction(rng.choice((0, 1)))
+        for v in net.views():
+            for i in net.neurons(0):
+                point[v.x(i).name] = Fraction(rng.choice((1, 2, -1)))
+            if net.loss.probability_targets:  # a probability vector: one-hot
+                hot = rng.choice(list(net.neurons(net.depth)))
+                targets = [Fraction(int(j == hot)) for j in net.neurons(net.depth)]
+            else:
+                targets = [Fraction(rng.choice((0, 1))) for _ in net.neurons(net.depth)]
+            for j, t in zip(net.neurons(net.depth), targets, strict=True):
+                point[v.t(j).name] = t
         for name in net.parameter_names():
             point[name] = Fraction(rng.choice((1, 1, 2, -1)))
         point["eta"] = Fraction(1)
-        return point
+    else:
+        _rational_point(net, rng, attempt, point)
+    if isinstance(net.objective.l2, sp.Symbol):
+        point[net.objective.l2.name] = Fraction(rng.randint(1, 4), 8)
+    return point
+
+
+def _rational_point(
+    net: Network, rng: random.Random, attempt: int, point: dict[str, Fraction]
+) -> None:
     positive = (0.5, 0.5, 0.75, 0.9, 0.65, 0.8)[attempt % 6]
 
     def q() -> Fraction:
         num = rng.randint(1, 5) * (1 if rng.random() < positive else -1)
         return Fraction(num, rng.randint(2, 7))
 
-    point = {}
-    for i in net.neurons(0):
-        point[f"x_{i}"] = q()
-    for j in net.neurons(net.depth):
-        point[f"t_{j}"] = Fraction(rng.randint(1, 6), 7)
+    for v in net.views():
+        for i in net.neurons(0):
+            point[v.x(i).name] = q()
+        targets = [Fraction(rng.randint(1, 6), 7) for _ in net.neurons(net.depth)]
+        if net.loss.probability_targets:  # a probability vector: its entries sum to 1
+            total = sum(targets)
+            targets = [t / total for t in targets]
+        for j, t in zip(net.neurons(net.depth), targets, strict=True):
+            point[v.t(j).name] = t
     for name in net.parameter_names():
         point[name] = q()
     point["eta"] = Fraction(rng.randint(1, 4), 4)
-    return point
 
 
 def rational_valued(net: Network) -> bool:
@@ -131,10 +153,7 @@ def approximate(interval: Any) -> float | str:
 
 
 def _symbols(net: Network, values: dict[str, Fraction]) -> dict[sp.Symbol, Fraction]:
-    by_name = {
-        s.name: s for s in (*map(net.x, net.neurons(0)), *map(net.t, net.neurons(net.depth)))
-    }
-    by_name["eta"] = net.eta
+    by_name = {s.name: s for s in net.symbols_of_point()}
     out: dict[sp.Symbol, Fraction] = {}
     for name, v in values.items():
         if name in by_name:

@@ -96,6 +96,19 @@ def difference_text(r: ParameterResult, tidy: bool = True) -> str | None:
     return sp.sstr(r.difference if nodes <= TIDY_NODES else r.raw_difference)
 
 
+def _objective_json(net: Any) -> dict[str, Any]:
+    """The batch, reduction and L2 penalty of a network (nothing for one sample without)."""
+    objective = net.objective
+    if objective.plain:
+        return {}
+    return {
+        "batch": objective.batch,
+        "reduce": objective.reduce.name,
+        "l2": sp.sstr(objective.l2),
+        "l2_bias": objective.l2_bias,
+    }
+
+
 def report_json(report: Report, parameters: bool = True) -> dict[str, Any]:
     """The JSON object of an instance proof (``parameters=False`` leaves the per-parameter
     rows out, for a caller that streams them)."""
@@ -108,6 +121,7 @@ def report_json(report: Report, parameters: bool = True) -> dict[str, Any]:
             "activations": [a.name for a in net.activations],
             "loss": net.loss.name,
             "bias": net.bias,
+            **_objective_json(net),
         },
         "layers": [row.to_dict() for row in report.layers],
     }

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from ..conventions import Convention, get_convention
-from ..derive import derive, layer_rules
+from ..derive import LayerRules, derive, layer_rules
 from ..model.indexed import IndexedNetwork, neuron_index, sum_index
 from ..model.lemma import through_output
 from ..model.network import Network
@@ -33,7 +33,7 @@ from .text import approx_text, general_text, number_text, report_text
 
 __all__ = ["derivation", "report_document", "general_document"]
 
-J, I, K = sp.symbols("j i k", integer=True, positive=True)
+J, I, K, M = sp.symbols("j i k m", integer=True, positive=True)
 _Y = sp.IndexedBase("y")
 
 
@@ -49,8 +49,15 @@ def outputs_as_y(expr: sp.Expr, lay: IndexedNetwork) -> sp.Expr:
 
 
 def rename_indices(l: int) -> dict[sp.Basic, sp.Basic]:
-    """``j_l -> j``, ``j_{l-1} -> i``; sums over layer ``l+1`` by ``k``, over ``l-1`` by ``i``."""
-    return {neuron_index(l): J, neuron_index(l - 1): I, sum_index(l + 1): K, sum_index(l - 1): I}
+    """``j_l -> j``, ``j_{l-1} -> i``; sums over layer ``l+1`` by ``k``, over ``l-1`` by ``i``,
+    over layer ``l`` itself (a softmax's) by ``m``."""
+    return {
+        neuron_index(l): J,
+        neuron_index(l - 1): I,
+        sum_index(l + 1): K,
+        sum_index(l - 1): I,
+        sum_index(l): M,
+    }
 
 
 def derivation(
@@ -84,13 +91,21 @@ def derivation(
     for l in range(1, L + 1):
         j = neuron_index(l)
         e_row = f"{latex(lay.e(l, J))} = {show(lay.net_input(l, j), l)}"
-        y_row = f"{latex(_Y[l, J])} = {latex(lay.y(l, J))}"
+        y_row = f"{latex(_Y[l, J])} = {latex(lay.y(l, J), rename_indices(l))}"
         doc.blocks.append(Math(rf"{e_row}, \qquad {y_row}", f"Layer {l}:"))
     loss = sp.Sum(net.loss.term(lay.t(J), _Y[L, J]), (J, 1, lay.n[L]))
     doc.blocks.append(Math(f"E = {latex(loss)}", f"Loss ({net.loss.name}):"))
 
     doc.blocks.append(Heading("Output signal"))
     doc.blocks.append(Math(f"{latex(s[L, J])} = {show(rules.signals[L], L)}", f"Layer {L}:"))
+    if net.loss.probability_targets:
+        doc.blocks.append(
+            Para(
+                f"The targets of {net.loss.name} are probability vectors (they sum to 1; "
+                "one-hot for a class label): every proof holds for every such target, and a "
+                "sum of the targets over the output layer is 1 there."
+            )
+        )
     if L > 1:
         doc.blocks.append(Heading("Signals sent back"))
         for l in range(L - 1, 0, -1):
@@ -98,12 +113,18 @@ def derivation(
                 Math(f"{latex(s[l, J])} = {show(rules.signals[l], l)}", f"Layer {l}:")
             )
     doc.blocks.append(Heading("Updates"))
+    batch = net.objective.batch
+    if batch > 1:
+        doc.blocks.extend(_batch_blocks(rules, lay))
     rows = []
     for l in range(L, 0, -1):
-        w = rf"\Delta {latex(lay.w(l, J, I))} = {show(rules.weight_updates[l], l)}"
+        delta = r"\Delta_s" if batch > 1 else r"\Delta"
+        w_rule = _with_penalty(rules.weight_updates[l], rules.weight_penalties.get(l), batch)
+        w = rf"{delta} {latex(lay.w(l, J, I))} = {show(w_rule, l)}"
         bias = rules.bias_updates[l]
         if bias is not None:
-            w += rf", \qquad \Delta {latex(lay.b(l, J))} = {show(bias, l)}"
+            b_rule = _with_penalty(bias, rules.bias_penalties.get(l), batch)
+            w += rf", \qquad {delta} {latex(lay.b(l, J))} = {show(b_rule, l)}"
         doc.blocks.append(Math(w, f"Layer {l}:"))
         rows.append(
             {
@@ -113,11 +134,48 @@ def derivation(
                 "bias_update": None if bias is None else sp.sstr(bias.xreplace(rename_indices(l))),
             }
         )
+        if not net.objective.plain:  # one sample's share; the reduction and the penalty apart
+            ren = rename_indices(l)
+            rows[-1]["weight_penalty"] = sp.sstr(
+                sp.sympify(rules.weight_penalties[l]).xreplace(ren)
+            )
+            bias_penalty = rules.bias_penalties.get(l)
+            rows[-1]["bias_penalty"] = (
+                None if bias_penalty is None else sp.sstr(bias_penalty.xreplace(ren))
+            )
     doc.data = {"network": net.describe(), "convention": conv.name, "layers": rows}
+    if not net.objective.plain:
+        doc.data["batch_scale"] = sp.sstr(rules.scale)
     if parameters:
         names = net.parameter_names() if parameters == "all" else list(parameters)
         doc.blocks.extend(_parameter_blocks(net, conv, names))
     return doc
+
+
+def _with_penalty(rule: sp.Expr, penalty: sp.Expr | None, batch: int) -> sp.Expr:
+    """A layer's update with the L2 penalty's part (a batch shows it with the reduction)."""
+    return rule if batch > 1 or penalty is None else rule + penalty
+
+
+def _batch_blocks(rules: LayerRules, lay: IndexedNetwork) -> list:
+    """How a batch's update is made from the samples' rows below."""
+    net = rules.network
+    assert net is not None
+    n = net.objective.batch
+    w = lay.w(sp.Symbol("l"), J, I)
+    penalty = next((p for p in rules.weight_penalties.values() if p != 0), sp.S.Zero)
+    total = rf"\Delta {latex(w)} = {latex(rules.scale)} \sum_{{s=1}}^{{{n}}} \Delta_s {latex(w)}"
+    if penalty != 0:
+        total += f" {latex(penalty.xreplace({penalty.atoms(sp.Indexed).pop(): w}))}"
+    what = "mean" if rules.scale != 1 else "sum"
+    return [
+        Para(
+            f"A batch of {n} samples, each with its own inputs and targets: each row below is "
+            f"one sample's update Delta_s, the signals are that sample's, and the update is the "
+            f"{what} over the batch" + (", plus the L2 penalty's part:" if penalty != 0 else ":")
+        ),
+        Math(total),
+    ]
 
 
 def _parameter_blocks(net: Network, conv: Convention, names: list[str]) -> list:

@@ -43,6 +43,11 @@ class NotationPrinter(LatexPrinter):
             return "%s_{%s}" % (base, _join(idx))
         return "%s^{%s}_{%s}" % (base, idx[0], _join(idx[1:]))
 
+    def _print_exp(self, expr: sp.Expr, exp: str | None = None) -> str:
+        # \exp(...): the letter e is the net input's
+        tex = r"\exp\left(%s\right)" % self._print(expr.args[0])
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         m = _LAYERED.match(expr.name)
         if m:

@@ -20,7 +20,7 @@ from ..proof.results import (
 )
 from .data import difference_text
 
-__all__ = ["report_text", "general_text", "number_text", "approx_text"]
+__all__ = ["report_text", "general_text", "number_text", "approx_text", "counterexample_lines"]
 
 
 def approx_text(value: float | str) -> str:
@@ -147,6 +147,10 @@ def _counterexample_lines(ce: Counterexample, where: str = "") -> list[str]:
     if not ce.exact:
         lines.append("  (rigorous enclosures of the exact values: disjoint, so they differ)")
     return lines
+
+
+#: a counterexample as text lines (used by the check report too)
+counterexample_lines = _counterexample_lines
 
 
 def general_text(proof: GeneralProof) -> str:

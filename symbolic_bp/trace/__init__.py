@@ -26,8 +26,9 @@ eta*x_1*(1 - 1/(1 + exp(-w1_1_1*x_1)))*(t_1 - 1/(1 + exp(-w1_1_1*x_1)))/(1 + exp
 - The file (``_program``) is executed like an import: ``__name__`` is its stem, so a
   ``__main__`` block does not run; its directory is first on ``sys.path``; local modules are
   imported afresh for every run; what it prints and warns is kept in the :class:`Trace`.
-- Randomness (``_randomness``): two runs with differently salted random states; an update that
-  differs between them depends on a draw and is refused, at the line of the draw.
+- Randomness (``_randomness``): two runs with differently salted random states (six for a step
+  that draws random numbers once it computes with the symbolic values); an update that differs
+  between them depends on a draw and is refused, at the line of the draw.
 - A time limit (``_limits``): a timer in the main thread, and a deadline every symbolic
   operation checks.
 

@@ -14,7 +14,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -24,14 +24,19 @@ __all__ = ["DEADLINE", "time_limit"]
 
 
 class Deadline:
-    """The moment (``time.monotonic()``) after which symbolic arithmetic raises ``TimeUp``."""
+    """The moment (``time.monotonic()``) after which symbolic arithmetic raises ``TimeUp``;
+    ``first``, when set, is called once, at the next symbolic operation."""
 
-    __slots__ = ("at",)
+    __slots__ = ("at", "first")
 
     def __init__(self) -> None:
         self.at = math.inf
+        self.first: Callable[[], None] | None = None
 
     def check(self) -> None:
+        if self.first is not None:
+            first, self.first = self.first, None
+            first()
         if time.monotonic() > self.at:
             raise TimeUp()
 

@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from ._limits import DEADLINE
 from ._locate import is_user_file
 from ._patches import Patches
 
-__all__ = ["install_salted_randomness", "RandomCalls", "mixed"]
+__all__ = ["install_salted_randomness", "RandomCalls", "Draws", "mixed"]
 
 _RANDOM, _RANDOM_STATE, _GENERATOR = random.Random, np.random.RandomState, np.random.Generator
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
@@ -117,6 +118,48 @@ def _fingerprint(generator: object) -> object:
     return repr(getattr(generator, "state", None))
 
 
+def _watched(namespaces: list[dict], created: list) -> list:
+    found = [v for ns in namespaces for v in ns.values() if isinstance(v, _GENERATOR_TYPES)]
+    return [random, np.random.mtrand._rand, *created, *found]
+
+
+def _states(watched: list) -> dict[int, object]:
+    return {id(g): random.getstate() if g is random else _fingerprint(g) for g in watched}
+
+
+class Draws:
+    """Whether step drew random numbers *after* it began to compute with the symbolic values
+    (a generator it could reach changed state, or one was created, after the first symbolic
+    operation): cheap, two snapshots and no tracing. Two salted runs that give the same update
+    can still share such a draw by chance (a dropout mask of three units, one time in eight),
+    so a step that draws then is run with more salts; draws before (a layer's initial weights,
+    overwritten by ``params``) do not cost extra runs."""
+
+    def __init__(self, created: list) -> None:
+        self.created = created
+        self.happened = False
+        self._before: dict[int, object] | None = None
+        self._count = 0
+        self._watched: list = []
+
+    def start(self, namespaces: list[dict]) -> None:
+        self._watched = _watched(namespaces, self.created)
+        self._before = None
+        DEADLINE.first = self._first_operation
+
+    def _first_operation(self) -> None:
+        self._watched = [*self._watched, *self.created]
+        self._before, self._count = _states(self._watched), len(self.created)
+
+    def stop(self) -> None:
+        DEADLINE.first = None
+        if self._before is None:
+            return  # no symbolic operation at all
+        after = _states(self._watched)
+        changed = any(after[key] != value for key, value in self._before.items())
+        self.happened = changed or len(self.created) > self._count
+
+
 class RandomCalls:
     """Finds the user line after which a random generator's state had changed.
 
@@ -133,13 +176,11 @@ class RandomCalls:
         self._last: dict[int, int] = {}
 
     def watching(self, namespaces: list[dict]) -> RandomCalls:
-        found = [v for ns in namespaces for v in ns.values() if isinstance(v, _GENERATOR_TYPES)]
-        self._watched = [random, np.random.mtrand._rand, *self.created, *found]
+        self._watched = _watched(namespaces, self.created)
         return self
 
     def _states(self) -> dict[int, object]:
-        watched = [*self._watched, *self.created]  # created: kept alive, so ids stay theirs
-        return {id(g): random.getstate() if g is random else _fingerprint(g) for g in watched}
+        return _states([*self._watched, *self.created])  # created: kept alive, ids stay theirs
 
     def __enter__(self) -> RandomCalls:
         self._seen = self._states()

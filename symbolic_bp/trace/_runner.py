@@ -23,7 +23,7 @@ from ._errors import TimeUp, TraceError, TraceTimeout, Untraceable
 from ._locate import user_frame, where
 from ._patches import patched
 from ._program import Program
-from ._randomness import RandomCalls, install_salted_randomness
+from ._randomness import Draws, RandomCalls, install_salted_randomness
 from ._shims import install_shims, user_namespaces
 
 __all__ = ["Run", "run_step", "converted", "timeout_message"]
@@ -43,6 +43,7 @@ class Run:
     output: str
     warnings: list[str]
     location: Location
+    drew: bool = False
 
 
 def timeout_message(place: str, limit: float | None) -> str:
@@ -84,11 +85,15 @@ def converted(exc: BaseException, fallback: Location, limit: float | None) -> Tr
     return TraceError(f"{place}: {text}", *location)
 
 
+def _namespaces(step: object) -> list[dict]:
+    namespace = getattr(step, "__globals__", None)
+    return user_namespaces([namespace] if namespace is not None else [])
+
+
 def _watching(random_calls: RandomCalls | None, step: object) -> AbstractContextManager:
     if random_calls is None:
         return nullcontext()
-    namespace = getattr(step, "__globals__", None)
-    return random_calls.watching(user_namespaces([namespace] if namespace is not None else []))
+    return random_calls.watching(_namespaces(step))
 
 
 def run_step(
@@ -104,21 +109,26 @@ def run_step(
     """Execute the program and call its step once on fresh symbolic arguments (watching for
     random draws during the call with ``random_calls``)."""
     params, x, t, rate = step_arguments(network, batch=batch, lr=lr)
+    draws = Draws(random_calls.created if random_calls else [])
     output = io.StringIO()
     location: Location = program.location()
     with ExitStack() as stack:
         patches = stack.enter_context(patched())
         globals_ = getattr(program.callable, "__globals__", None)
         install_shims(patches, [globals_] if isinstance(globals_, dict) else [])
-        install_salted_randomness(patches, salt, random_calls.created if random_calls else None)
+        install_salted_randomness(patches, salt, draws.created)
         stack.enter_context(redirect_stdout(output))
         caught = stack.enter_context(warnings.catch_warnings(record=True))
         warnings.simplefilter("always")
         try:
             with program.loaded() as step:
                 location = program.location(step)
-                with _watching(random_calls, step):
-                    result = step(params, x, t, rate)
+                draws.start(_namespaces(step))
+                try:
+                    with _watching(random_calls, step):
+                        result = step(params, x, t, rate)
+                finally:
+                    draws.stop()
         except (TraceError, KeyboardInterrupt):
             raise
         except BaseException as exc:  # noqa: B036 - Untraceable and TimeUp are BaseExceptions
@@ -131,4 +141,4 @@ def run_step(
             *location,
         )
     noted = [f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}" for w in caught]
-    return Run(new, result is None, output.getvalue(), noted, location)
+    return Run(new, result is None, output.getvalue(), noted, location, draws.happened)

@@ -1,8 +1,10 @@
 r"""Trace a user's own ``step(params, x, t, lr)``: run it on symbolic values and read each
 parameter's update.
 
-The step runs twice, with different random states (:mod:`._randomness`); an update that
-differs between the two runs depends on a random draw and is refused. The first run's updates
+The step runs twice, with different random states (:mod:`._randomness`), and a step that
+draws random numbers after it began computing with the symbolic values :data:`RUNS_WHEN_DRAWING`
+times, so that a draw shared by chance (a small dropout mask) is still found; an update that
+differs between runs depends on a random draw and is refused. The first run's updates
 are the result, ``new - old`` for every parameter, as SymPy expressions in the inputs, targets,
 parameters and ``eta``, with the forward pass written out (no intermediate atoms).
 
@@ -37,12 +39,14 @@ from ._limits import time_limit as limited
 from ._locate import where
 from ._program import Program, load_program
 from ._randomness import RandomCalls
-from ._runner import run_step, timeout_message
+from ._runner import Run, run_step, timeout_message
 
 __all__ = ["Trace", "trace_step", "DEFAULT_TIME_LIMIT"]
 
-#: seconds for the two runs of a trace together
+#: seconds for all the runs of a trace together
 DEFAULT_TIME_LIMIT = 60.0
+#: runs in all (different salts) of a step that draws random numbers
+RUNS_WHEN_DRAWING = 6
 
 # The shims are process-wide (module attributes), so traces take turns.
 _LOCK = threading.RLock()
@@ -110,6 +114,11 @@ def _same(a: sp.Basic, b: sp.Basic) -> bool:
         seen.add((id(p), id(q)))
         stack.extend(zip(p.args, q.args, strict=True))
     return True
+
+
+def _differing(first: Run, other: Run) -> list[str]:
+    """The parameters whose updates differ between two runs."""
+    return [n for n in first.new if not _same(first.new[n], other.new[n])]
 
 
 def _nested(array: object) -> tuple:
@@ -186,8 +195,11 @@ def trace_step(
         try:
             with limited(time_limit):
                 first = run_step(program, network, salt=1, **options)
-                second = run_step(program, network, salt=2, **options)
-                differs = [n for n in first.new if not _same(first.new[n], second.new[n])]
+                differs = _differing(first, run_step(program, network, salt=2, **options))
+                salt = 3
+                while not differs and first.drew and salt <= RUNS_WHEN_DRAWING:
+                    differs = _differing(first, run_step(program, network, salt=salt, **options))
+                    salt += 1
         except TimeUp:
             location = program.location()
             raise TraceTimeout(timeout_message(where(*location), time_limit), *location) from None
