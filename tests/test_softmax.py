@@ -273,6 +273,17 @@ def test_command_line_exit_codes(args, code, capsys):
     capsys.readouterr()
 
 
+@pytest.mark.parametrize(
+    "extra", [["--batch", "2"], ["--reduce", "sum"], ["--l2", "1/10"], ["--l2-bias"]]
+)
+def test_the_general_proof_refuses_an_objective_option(extra, capsys):
+    """--general is for one sample without a penalty: every objective option is refused in one
+    line naming it (--l2-bias was once accepted silently)."""
+    assert cli_main(["prove", "--general", *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and extra[0] in err
+
+
 def test_a_layer_rule_that_is_not_the_recipe_is_caught():
     """A recipe that computes one thing on the symbolic neuron and another per neuron: the
     verification of the layer rules against the per-neuron ones refuses it."""

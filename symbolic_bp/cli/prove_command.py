@@ -168,11 +168,13 @@ def _general(args: argparse.Namespace, a: str, b: str, fmt: str, limits: Limits)
             f"--general proves for every differentiable activation: --activation "
             f"{args.activation} cannot be combined with it"
         )
-    for option, value in (("--batch", args.batch), ("--reduce", args.reduce), ("--l2", args.l2)):
+    l2_bias = "" if getattr(args, "l2_bias", False) else None
+    objective = (("--batch", args.batch), ("--reduce", args.reduce), ("--l2", args.l2))
+    for option, value in (*objective, ("--l2-bias", l2_bias)):
         if value is not None:
             raise InputError(
-                f"--general proves for one sample without a penalty: {option} {value} cannot be "
-                "combined with it (prove on a network instead)"
+                f"--general proves for one sample without a penalty: {f'{option} {value}'.strip()} "
+                "cannot be combined with it (prove on a network instead)"
             )
     losses = None if args.loss is None else [args.loss]
     proof = prove_general(a, b, losses=losses, bias=args.bias, limits=limits)
