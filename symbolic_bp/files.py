@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["write_atomic", "check_writable"]
+__all__ = ["write_atomic", "check_writable", "emit"]
 
 
 def check_writable(path: str | os.PathLike[str], option: str = "--out") -> Path:
@@ -54,3 +54,13 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, option: str = 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def emit(text: str, out: str | os.PathLike[str] | None) -> None:
+    """Print ``text`` to standard output, or write it to ``out`` atomically and say so (what
+    ``derive --out`` and ``derive --optimizer --out`` do)."""
+    if out is None:
+        print(text, end="")
+    else:
+        write_atomic(out, text)
+        print(f"wrote {out}")

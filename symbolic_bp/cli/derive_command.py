@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..conventions import get_convention
-from ..files import check_writable, write_atomic
+from ..files import check_writable, emit
 from ..render.document import FORMATS
 from . import optim_command
 from .options import build_network, network_options, objective_options
@@ -60,10 +60,5 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_writable(args.out)
     doc = derivation(net, conv, parameters)
-    text = doc.render(args.format)
-    if args.out is None:
-        print(text, end="")
-    else:
-        write_atomic(args.out, text)
-        print(f"wrote {args.out}")
+    emit(doc.render(args.format), args.out)
     return 0

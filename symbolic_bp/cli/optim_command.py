@@ -13,7 +13,7 @@ import math
 from typing import NamedTuple
 
 from ..errors import InputError
-from ..files import check_writable, write_atomic
+from ..files import check_writable, emit
 from ..optim import OPTIMIZERS, get_optimizer, prove_optimizers
 from ..optim.hyper import check_value
 from ..optim.prover import check_names
@@ -147,12 +147,7 @@ def run_derive(args: argparse.Namespace) -> int:
     doc = recurrence_document(args.optimizer.strip())
     if args.out is not None:
         check_writable(args.out)
-    text = doc.render(args.format)
-    if args.out is None:
-        print(text, end="")
-    else:
-        write_atomic(args.out, text)
-        print(f"wrote {args.out}")
+    emit(doc.render(args.format), args.out)
     return 0
 
 
