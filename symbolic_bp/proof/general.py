@@ -81,6 +81,7 @@ def prove_general(
             for conv in (ca, cb):
                 check_stateless(conv, Network.build((2, 3, 2), acts, name))
     clock = Clock(limits.timeout, limits.started, limits.reserve)
+    builtin = is_builtin(ca) and is_builtin(cb)  # else no claim for every network
     cases: list[Case] = []
     try:
         with deadline(limits.timeout, clock):
@@ -89,10 +90,10 @@ def prove_general(
                     for has_bias in biases:
                         cases.append(prove_case(ca, cb, loss, has_bias))
                 _assemble(proof, cases)
-                if not (is_builtin(ca) and is_builtin(cb)):
+                if not builtin:
                     _not_for_every_network(proof, ca, cb)
                 _search_witnesses(proof, ca, cb, names, biases, limits, clock, instance)
-                if proof.equivalent is False and is_builtin(ca) and is_builtin(cb):
+                if proof.equivalent is False and builtin:
                     proof.conditions = _general_conditions(ca, cb, names, biases)
             except TimeUp:
                 proof.notes.append(f"time limit of {limits.timeout:g} s reached")
