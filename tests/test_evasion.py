@@ -190,3 +190,70 @@ def test_floats_stand_for_their_exact_binary_value():
     assert half.equivalent is True
     tenths = sbp.prove(net, scaled("point_three", 0.3), scaled("three_tenths", sp.Rational(3, 10)))
     assert tenths.equivalent is False  # 0.3 is 5404319552844595/2**54, not 3/10
+
+
+HOSTILE = '''
+import sympy as sp
+from symbolic_bp.conventions import Delta
+
+_original = Delta.hidden_signal
+
+
+def hidden_signal(self, net, l, j, upstream):
+    """delta's hidden signal, doubled on neurons 7 and above and in networks 4 layers deep"""
+    s = _original(self, net, l, j, upstream)
+    deep = isinstance(net.depth, int) and net.depth >= 4
+    wide = isinstance(j, int) and j >= 7
+    return 2 * s if deep or wide else s
+'''
+
+
+@pytest.mark.parametrize("module_name", ["symbolic_bp_mine", "symbolic_bpx"])
+def test_a_module_named_like_the_package_gets_no_built_in_fast_path(
+    module_name, tmp_path, monkeypatch
+):
+    """A user's module whose name merely starts with ``symbolic_bp`` patches ``delta``'s code
+    with a wrong hidden signal: ``delta`` is then not built in, so the instance proof checks the
+    rules on the network itself (and finds the difference) and the general proof makes no claim
+    for every network. The oracle is ``derive`` on the network, expanded."""
+    import importlib
+
+    (tmp_path / f"{module_name}.py").write_text(HOSTILE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module(module_name)
+    assert module.hidden_signal.__module__ == module_name
+    monkeypatch.setattr(sbp.Delta, "hidden_signal", module.hidden_signal)
+    monkeypatch.delitem(__import__("sys").modules, module_name)
+    delta = sbp.get_convention("delta")
+    assert not is_builtin(delta)
+    assert is_builtin(sbp.get_convention("gradient"))
+
+    wide = sbp.Network.build([2, 8, 1])
+    assert expanded_difference(wide, "delta", "gradient", "w1_8_1") != 0
+    report = sbp.prove(wide, "delta", "gradient", conditions=False)
+    assert report.equivalent is False
+    assert report.result("w1_8_1").status == "differs"
+    assert report.result("w1_1_1").status == "equal"
+
+    deep = sbp.Network.build([2, 2, 2, 2, 1])
+    assert expanded_difference(deep, "delta", "gradient", "w1_1_1") != 0
+    general = sbp.prove_general("delta", "gradient")
+    assert general.equivalent is not True
+    assert all(row["status"] != "equal" for row in general.parameters)
+
+
+def test_a_built_in_class_patched_even_under_the_package_s_own_module_name_is_not_built_in(
+    monkeypatch,
+):
+    """The registry records each built-in class's code when the package registers it: a method
+    swapped in later is caught by identity, whatever ``__module__`` it claims."""
+
+    def hidden_signal(self, net, l, j, upstream):
+        return 0
+
+    hidden_signal.__module__ = "symbolic_bp.conventions.builtin"
+    monkeypatch.setattr(sbp.ErrorAtUpdate, "hidden_signal", hidden_signal)
+    assert not is_builtin(sbp.get_convention("error_at_update"))
+    assert not is_builtin(sbp.get_convention("error_at_update_flipped"))  # wraps it
+    monkeypatch.undo()
+    assert is_builtin(sbp.get_convention("error_at_update"))

@@ -214,14 +214,40 @@ def get_convention(name: str | Convention) -> Convention:
         raise InputError(f"unknown convention {name!r}; valid: {', '.join(CONVENTIONS)}") from None
 
 
-#: the classes of the recipes this package registers (filled in by ``builtin.py``)
-BUILTIN_TYPES: set[type] = set()
+#: the classes of the recipes this package registers, each with what every class of its MRO
+#: defined at that moment (filled in by ``builtin.py`` through :func:`mark_builtin`): a method
+#: replaced or added later, from any module, makes the class's recipes no longer built in
+BUILTIN_TYPES: dict[type, tuple[tuple[type, dict[str, object]], ...]] = {}
+
+
+def mark_builtin(cls: type) -> None:
+    """Record ``cls`` as a built-in recipe class with its code as it is now. Called by the
+    package's own registration (``builtin.py``) only; a recipe of the user's is never marked."""
+    BUILTIN_TYPES[cls] = tuple((klass, dict(vars(klass))) for klass in cls.__mro__)
+
+
+def _unchanged(snapshot: tuple[tuple[type, dict[str, object]], ...]) -> bool:
+    """Whether every class of a built-in recipe still holds exactly what it was registered with
+    (compared by identity: a patched method equal in name is still another function)."""
+    for klass, saved in snapshot:
+        now = vars(klass)
+        if now.keys() != saved.keys() or any(now[k] is not v for k, v in saved.items()):
+            return False
+    return True
+
+
+def _ours(module: str) -> bool:
+    """Whether ``module`` is this package or one of its modules (``symbolic_bp_mine`` and
+    ``symbolic_bpx`` are not)."""
+    return module == "symbolic_bp" or module.startswith("symbolic_bp.")
 
 
 def is_builtin(conv: Convention) -> bool:
     """Whether ``conv`` runs only this package's own code: its class is one of the built-in
-    recipes' classes, every method it has was written here, and the object overrides none of
-    them (a recipe of the user's, or a subclass or patched copy of a built-in one, is not).
+    recipes' classes, registered by the package itself, unchanged since (no method replaced or
+    added, whatever module the new one claims), every method it has was written here, and the
+    object overrides none of them (a recipe of the user's, or a subclass or patched copy of a
+    built-in one, is not).
 
     The fast paths may take the code of a built-in recipe to treat every neuron, layer and
     depth alike (it is written without branches on them, and the test suite checks it on
@@ -238,7 +264,8 @@ def is_builtin(conv: Convention) -> bool:
     False
     """
     cls = type(conv)
-    if cls not in BUILTIN_TYPES:
+    snapshot = BUILTIN_TYPES.get(cls)
+    if snapshot is None or not _unchanged(snapshot):
         return False
     if any(callable(value) for value in vars(conv).values() if not isinstance(value, Convention)):
         return False
@@ -246,7 +273,7 @@ def is_builtin(conv: Convention) -> bool:
         for value in vars(klass).values():
             function = getattr(value, "__func__", value)
             module = getattr(function, "__module__", None)
-            if callable(function) and module is not None and not module.startswith("symbolic_bp"):
+            if callable(function) and module is not None and not _ours(module):
                 return False
     inner = [v for v in vars(conv).values() if isinstance(v, Convention)]
     return all(is_builtin(v) for v in inner)

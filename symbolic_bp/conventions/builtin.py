@@ -31,10 +31,10 @@ import sympy as sp
 from ..errors import InputError
 from ..model.protocol import NetworkView
 from .base import (
-    BUILTIN_TYPES,
     Convention,
     by_neuron,
     get_convention,
+    mark_builtin,
     register,
     unregister,
     uses_parameter_hooks,
@@ -346,4 +346,4 @@ for _c in (
     FlippedSign(ErrorAtUpdate()),
 ):
     register(_c)
-    BUILTIN_TYPES.add(type(_c))
+    mark_builtin(type(_c))
