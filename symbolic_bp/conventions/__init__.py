@@ -20,6 +20,7 @@ from .base import (
     recipe_value,
     register,
     second_letter,
+    signal_meaning,
     unregister,
     uses_parameter_hooks,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "minus_dloss_doutput",
     "register",
     "second_letter",
+    "signal_meaning",
     "tidy_output_signal",
     "unregister",
     "uses_parameter_hooks",

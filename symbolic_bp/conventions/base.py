@@ -32,6 +32,7 @@ __all__ = [
     "get_convention",
     "check_letter",
     "second_letter",
+    "signal_meaning",
     "uses_parameter_hooks",
     "by_neuron",
     "is_builtin",
@@ -80,6 +81,8 @@ class Convention:
     name: str = "convention"
     letter: str = "s"
     description: str = ""
+    #: what the signal of neuron j of layer l is, in words (the reports' legend reads it)
+    signal_meaning: str = ""
 
     # -- per-neuron recipe ---------------------------------------------------------------
     def output_signal(self, net: NetworkView, j: Any) -> sp.Expr:
@@ -146,6 +149,17 @@ class Convention:
 
     def __repr__(self) -> str:
         return f"<convention {self.name}>"
+
+
+def signal_meaning(conv: Convention) -> str:
+    """What ``conv``'s signal of neuron ``j`` of layer ``l`` is, in words: the recipe's own
+    :attr:`Convention.signal_meaning`, or a sentence naming the recipe.
+
+    >>> signal_meaning(Convention())
+    'the signal of neuron j of layer l in the recipe convention'
+    """
+    meaning = getattr(conv, "signal_meaning", "")
+    return meaning or f"the signal of neuron j of layer l in the recipe {conv.name}"
 
 
 def by_neuron(signals: Any) -> Mapping[Any, sp.Expr]:

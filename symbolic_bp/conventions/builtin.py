@@ -36,6 +36,7 @@ from .base import (
     get_convention,
     mark_builtin,
     register,
+    signal_meaning,
     unregister,
     uses_parameter_hooks,
 )
@@ -71,6 +72,10 @@ class Gradient(Convention):
     name = "gradient"
     letter = "G"
     description = "-eta dE/dp by SymPy differentiation (ground truth)"
+    signal_meaning = (
+        "the gradient's signal G^l_j = dE/de^l_j, the loss's derivative with respect to the net "
+        "input by the chain rule (Delta w^l_{ji} = -eta G^l_j y^{l-1}_i)"
+    )
 
     def output_signal(self, net: NetworkView, j: Any) -> sp.Expr:
         # dE/de^L_j by SymPy; the same local tidy as delta's (checked exact), so that e.g.
@@ -107,6 +112,10 @@ class Delta(Convention):
     name = "delta"
     letter = "d"
     description = "propagate deltas d = error * f'(e); w += eta * d * input (MLM)"
+    signal_meaning = (
+        "delta's signal d^l_j = -dE/de^l_j: at the output (t_j - y^L_j) f_L'(e^L_j), below "
+        "(sum_k w^{l+1}_{kj} d^{l+1}_k) f_l'(e^l_j) (Delta w^l_{ji} = eta d^l_j y^{l-1}_i)"
+    )
 
     def derivative(self, net: NetworkView, l: Any, j: Any) -> sp.Expr:
         """``f_l'(e^l_j)`` as this recipe writes it."""
@@ -132,6 +141,10 @@ class OutputDerivative(Delta):
 
     name = "output_derivative"
     description = "delta with f'(e) written through the output, e.g. y(1-y)"
+    signal_meaning = (
+        "output_derivative's signal d^l_j: delta's, with f_l'(e^l_j) written through the "
+        "output y^l_j (sigmoid: y(1 - y))"
+    )
 
     def derivative(self, net: NetworkView, l: Any, j: Any) -> sp.Expr:
         self.require_output_form(net, l)
@@ -170,6 +183,11 @@ class ErrorAtUpdate(Convention):
     name = "error_at_update"
     letter = "r"
     description = "propagate raw errors; w += eta * r * f'(e) * input (AGH)"
+    signal_meaning = (
+        "the AGH error r^l_j: at the output r^L_j = t_j - y^L_j (that is -dE/dy^L_j), below "
+        "r^l_j = sum_k w^{l+1}_{kj} r^{l+1}_k, no derivative on the way back "
+        "(Delta w^l_{ji} = eta r^l_j f_l'(e^l_j) y^{l-1}_i)"
+    )
 
     def output_signal(self, net: NetworkView, j: Any) -> sp.Expr:
         return minus_dloss_doutput(net, j)
@@ -195,6 +213,11 @@ class ErrorAtUpdateConsistent(ErrorAtUpdate):
 
     name = "error_at_update_consistent"
     description = "as error_at_update, but errors sent back carry the upper layer's f'(e)"
+    signal_meaning = (
+        "error_at_update_consistent's error r^l_j: at the output t_j - y^L_j, below "
+        "sum_k w^{l+1}_{kj} r^{l+1}_k f_{l+1}'(e^{l+1}_k) (Delta w^l_{ji} = eta r^l_j f_l'(e^l_j) "
+        "y^{l-1}_i)"
+    )
 
     def hidden_signal(
         self, net: NetworkView, l: Any, j: Any, upstream: Mapping[Any, sp.Expr]
@@ -220,6 +243,10 @@ class Matrix(Convention):
     name = "matrix"
     letter = "D"
     description = "vectorised: D = (W^T D) * f'(e); dW = eta * D y^T"
+    signal_meaning = (
+        "entry j of the vectorised signal D^l = (W^{l+1})^T D^{l+1} (.) f_l'(e^l), with "
+        "D^L = (t - y^L) (.) f_L'(e^L) (Delta W^l = eta D^l (y^{l-1})^T)"
+    )
 
     def layer_signals(self, net: NetworkView, l: Any, upstream: Any) -> list[sp.Expr]:
         if upstream is None:
@@ -252,6 +279,10 @@ class InPlace(Delta):
 
     name = "inplace"
     description = "delta, but upper weights are updated before the deltas are sent back (bug)"
+    signal_meaning = (
+        "inplace's signal d^l_j: delta's, but sent back through the weights of layer l+1 "
+        "already updated"
+    )
 
     def hidden_signal(
         self, net: NetworkView, l: Any, j: Any, upstream: Mapping[Any, sp.Expr]
@@ -272,6 +303,7 @@ class FlippedSign(Convention):
         self.name = name or f"{base.name}_flipped"
         self.letter = base.letter
         self.description = f"{base.name} with error = output - target and w -= ..."
+        self.signal_meaning = f"{signal_meaning(base)}, with the sign flipped (output - target)"
 
     def layer_signals(self, net: NetworkView, l: Any, upstream: Any) -> list[sp.Expr]:
         signals = self.base.layer_signals(net, l, upstream)
@@ -308,6 +340,7 @@ class Reduced(Convention):
         self.name = f"{base.name}_{reduction.name}"
         self.letter = base.letter
         self.description = f"{base.name}, the {reduction.name} of the per-sample updates"
+        self.signal_meaning = signal_meaning(base)
 
     def layer_signals(self, net: NetworkView, l: Any, upstream: Any) -> list[sp.Expr]:
         return self.base.layer_signals(net, l, upstream)

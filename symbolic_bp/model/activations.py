@@ -24,6 +24,7 @@ f_2'(x)
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -47,6 +48,7 @@ __all__ = [
     "parse_activation",
     "ACTIVATION_NAMES",
     "Y",
+    "layer_label",
 ]
 
 Y = sp.Symbol("y", real=True)
@@ -83,6 +85,8 @@ class Activation:
     opaque: tuple[type[sp.Function], type[sp.Function]] | None = field(
         default=None, compare=False, repr=False
     )
+    #: a user's own expression (printed as its layer's ``f_l``, defined in a report's legend)
+    custom: bool = False
 
     def __call__(self, z: sp.Expr) -> sp.Expr:
         """``f(z)``: for a named activation an opaque application such as ``sigmoid(z)``
@@ -157,15 +161,36 @@ def _latex_name(label: str) -> str:
     return r"\operatorname{%s}%s%s" % (head, sub, prime)
 
 
+_NET_INPUT = re.compile(r"^e(\d+)_\d+")
+
+
+def layer_label(arg: sp.Expr) -> str:
+    """``f_l`` for a function applied to a net input of layer ``l`` (``e2_1``, ``e[l, j]``),
+    else ``f``: how a user's own activation is named in reports (its layer's function).
+
+    >>> layer_label(sp.Symbol("e2_1")), layer_label(sp.Symbol("x"))
+    ('f_2', 'f')
+    """
+    if isinstance(arg, sp.Indexed) and str(arg.base.label) == "e":
+        return f"f_{arg.indices[0]}"
+    m = _NET_INPUT.match(arg.name) if isinstance(arg, sp.Symbol) else None
+    return f"f_{m.group(1)}" if m else "f"
+
+
 @cache
 def _opaque(
-    name: str, expr: sp.Expr, numeric: tuple[tuple[str, sp.Expr], ...] = ()
+    name: str,
+    expr: sp.Expr,
+    numeric: tuple[tuple[str, sp.Expr], ...] = (),
+    by_layer: bool = False,
 ) -> tuple[type[sp.Function], type[sp.Function]]:
     """Function classes ``name`` and ``name'`` standing for ``expr`` and its derivative.
 
     Keeping an activation opaque keeps every derived expression polynomial in a few atoms
     (cheap to expand and cancel); the classes evaluate at numbers, differentiate by the chain
-    rule, print as NumPy code and interval-evaluate through their explicit forms."""
+    rule, print as NumPy code and interval-evaluate through their explicit forms. With
+    ``by_layer`` (a user's own activation) they print as their layer's ``f_l``, ``f_l'``
+    (:func:`layer_label`), never by their internal name."""
     dexpr = sp.diff(expr, X)
     forms = dict(numeric)
 
@@ -177,8 +202,18 @@ def _opaque(
         def eval_(cls: type, a: sp.Expr) -> sp.Expr | None:
             return explicit.xreplace({X: a}) if a.is_number else None
 
+        prime = "'" if label.endswith("'") else ""
+
         def latex(self: sp.Function, printer: sp.printing.latex.LatexPrinter) -> str:
-            return r"%s\left(%s\right)" % (_latex_name(label), printer._print(self.args[0]))
+            head = _latex_name(label)
+            if by_layer:
+                head = layer_label(self.args[0]).replace("_", "_{", 1)
+                head = (head + "}" if "{" in head else head) + prime
+            return r"%s\left(%s\right)" % (head, printer._print(self.args[0]))
+
+        def text(self: sp.Function, printer: sp.printing.str.StrPrinter) -> str:
+            head = layer_label(self.args[0]) + prime if by_layer else label
+            return "%s(%s)" % (head, printer._print(self.args[0]))
 
         def numpy(self: sp.Function, printer: sp.printing.numpy.NumPyPrinter) -> str:
             # a numerically safe form where one is known (no overflow at |x| = 1000)
@@ -187,6 +222,7 @@ def _opaque(
         attrs: dict[str, object] = {
             "eval": classmethod(eval_),
             "_latex": latex,
+            "_sympystr": text,
             "_numpycode": numpy,
             "explicit": staticmethod(lambda a: explicit.xreplace({X: a})),
             "is_real": True,
@@ -214,10 +250,20 @@ def _make(
     unit: bool = False,
     opaque: bool = True,
     numeric: dict[str, sp.Expr] | None = None,
+    by_layer: bool = False,
 ) -> Activation:
-    classes = _opaque(name, expr, tuple(sorted((numeric or {}).items()))) if opaque else None
+    forms = tuple(sorted((numeric or {}).items()))
+    classes = _opaque(name, expr, forms, by_layer) if opaque else None
     return Activation(
-        name, expr, sp.diff(expr, X), through_output, False, description, unit, classes
+        name,
+        expr,
+        sp.diff(expr, X),
+        through_output,
+        False,
+        description,
+        unit,
+        classes,
+        custom=by_layer,
     )
 
 
@@ -359,7 +405,7 @@ def custom(text: str) -> Activation:
     expr = parse_expression(text)
     # a short stable name for the opaque function: the same text always gives the same name
     label = "phi_" + hashlib.sha1(sp.srepr(expr).encode()).hexdigest()[:4]
-    act = _make(label, expr, None, f"custom f(x) = {text.strip()}")
+    act = _make(label, expr, None, f"custom f(x) = {text.strip()}", by_layer=True)
     return replace(act, name=text.strip())
 
 

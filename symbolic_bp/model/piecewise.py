@@ -1,12 +1,12 @@
 r"""Piecewise activations as SymPy functions: ReLU and leaky ReLU with their derivatives.
 
 ReLU's derivative at 0 is taken to be 0 (``relu'(0) = 0``), in the symbolic and the numeric paths
-alike; each class prints itself as NumPy code and LaTeX.
+alike; each class prints itself as NumPy code, LaTeX and text by its public name (``relu'``).
 
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
 >>> sp.diff(ReLU(x), x), ReLUStep(ReLU(x)), LeakyReLU(sp.Integer(-2))
-(ReLUStep(x), ReLUStep(x), -1/50)
+(relu'(x), relu'(x), -1/50)
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ class ReLU(sp.Function):
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return ReLUStep(self.args[0])
 
+    def _sympystr(self, printer: sp.printing.str.StrPrinter) -> str:
+        return "relu(%s)" % printer._print(self.args[0])
+
     def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
         return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
 
@@ -60,6 +63,9 @@ class ReLUStep(sp.Function):
             return sp.S.Zero
         return None
 
+    def _sympystr(self, printer: sp.printing.str.StrPrinter) -> str:
+        return "relu'(%s)" % printer._print(self.args[0])
+
     def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
         return r"\left[%s > 0\right]" % printer._print(self.args[0])
 
@@ -85,6 +91,9 @@ class LeakyReLU(sp.Function):
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return LeakyStep(self.args[0])
+
+    def _sympystr(self, printer: sp.printing.str.StrPrinter) -> str:
+        return "leaky_relu(%s)" % printer._print(self.args[0])
 
     def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
         return r"\operatorname{leaky}\left(%s\right)" % printer._print(self.args[0])
@@ -114,6 +123,9 @@ class LeakyStep(sp.Function):
         if arg.is_extended_nonpositive:
             return LEAKY_SLOPE
         return None
+
+    def _sympystr(self, printer: sp.printing.str.StrPrinter) -> str:
+        return "leaky_relu'(%s)" % printer._print(self.args[0])
 
     def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
         return r"\operatorname{leaky}'\left(%s\right)" % printer._print(self.args[0])

@@ -22,10 +22,10 @@ from typing import Any, TextIO
 
 from ..checking.report import CheckReport
 from ..proof.results import DIFFERS, EQUAL, UNKNOWN
-from .data import difference_text, report_json
+from .data import difference_text, report_json, with_symbols
 from .derivation import report_document
 from .document import Code, Document, Heading, Items, Para
-from .text import counterexample_lines
+from .text import counterexample_lines, with_legend
 
 __all__ = ["check_text", "check_json", "write_check_json", "check_document"]
 
@@ -158,7 +158,8 @@ def check_text(report: CheckReport) -> str:
         lines += ["", f"The code printed {len(shown)} line{'s' * (len(shown) != 1)} while traced."]
     if report.notes:
         lines += ["", *(f"Note: {n}" for n in report.notes)]
-    return "\n".join(lines).rstrip() + "\n"
+    recipes = ("gradient",) if report.recipe is None else (report.recipe.convention, "gradient")
+    return with_legend(lines, recipes, report.network.activations) + "\n"
 
 
 def _extra(report: CheckReport) -> dict[str, Any]:
@@ -181,7 +182,8 @@ def check_json(report: CheckReport) -> dict[str, Any]:
     """The JSON object of ``symbolic-bp check --json``."""
     out = report_json(report)
     out.update(_extra(report))
-    return out
+    recipes = ("gradient",) if report.recipe is None else (report.recipe.convention, "gradient")
+    return with_symbols(out, recipes, report.network.activations)
 
 
 def write_check_json(report: CheckReport, stream: TextIO) -> None:

@@ -16,9 +16,17 @@ import sympy as sp
 
 from ..algebra import size
 from ..proof.results import TIDY_PARAMETERS, GeneralProof, GeneralStep, ParameterResult, Report
+from .legend import legend
 from .notation import mathml
 
-__all__ = ["report_json", "general_json", "parameter_rows", "write_report_json", "LIST_PARAMETERS"]
+__all__ = [
+    "report_json",
+    "general_json",
+    "parameter_rows",
+    "write_report_json",
+    "with_symbols",
+    "LIST_PARAMETERS",
+]
 
 #: networks up to this many parameters list every parameter in the JSON unless told otherwise
 LIST_PARAMETERS = 10_000
@@ -57,6 +65,7 @@ def write_report_json(
         else ("selected" if selection else "none")
     )
     head["parameters_listed"] = listed
+    head = with_symbols(head, report.conventions, report.network.activations)
     mark = "\u0000parameters\u0000"
     items = list(head.items())
     at = next(n for n, (k, _) in enumerate(items) if k == "layers") + 1
@@ -138,7 +147,15 @@ def report_json(report: Report, parameters: bool = True) -> dict[str, Any]:
             "seconds": round(report.seconds, 3),
         }
     )
-    return out
+    return with_symbols(out, report.conventions, net.activations)
+
+
+def with_symbols(out: dict[str, Any], conventions: Any, activations: Any = ()) -> dict[str, Any]:
+    """``out`` with the key ``symbols``: ``{family: meaning}`` for every family of symbols its
+    values use (:func:`~symbolic_bp.render.legend.legend`; a streamed report's per-parameter
+    rows use the families of its per-layer rows)."""
+    text = json.dumps({k: v for k, v in out.items() if k not in ("symbols", "conventions")})
+    return {**out, "symbols": legend(text, conventions, activations)}
 
 
 def _step(step: GeneralStep) -> dict[str, object]:
@@ -156,7 +173,7 @@ def _step(step: GeneralStep) -> dict[str, object]:
 
 def general_json(proof: GeneralProof) -> dict[str, Any]:
     """The JSON object of ``symbolic-bp prove --general --json``."""
-    return {
+    out = {
         "equivalent": proof.equivalent,
         "conventions": list(proof.conventions),
         "general": True,
@@ -170,3 +187,5 @@ def general_json(proof: GeneralProof) -> dict[str, Any]:
         "notes": list(proof.notes),
         "seconds": round(proof.seconds, 3),
     }
+    out = with_symbols(out, proof.conventions)
+    return out

@@ -19,8 +19,16 @@ from ..proof.results import (
     rational_text,
 )
 from .data import difference_text
+from .legend import legend, legend_lines
 
-__all__ = ["report_text", "general_text", "number_text", "approx_text", "counterexample_lines"]
+__all__ = [
+    "report_text",
+    "general_text",
+    "number_text",
+    "approx_text",
+    "counterexample_lines",
+    "with_legend",
+]
 
 
 def approx_text(value: float | str) -> str:
@@ -121,7 +129,15 @@ def report_text(report: Report) -> str:
     if report.notes:
         lines.append("")
         lines.extend(f"Note: {n}" for n in report.notes)
-    return "\n".join(lines)
+    return with_legend(lines, report.conventions, report.network.activations)
+
+
+def with_legend(lines: list[str], conventions: Any, activations: Any = ()) -> str:
+    """``lines`` as one text, followed by the legend of the symbols they use
+    (:func:`~symbolic_bp.render.legend.legend`)."""
+    text = "\n".join(lines).rstrip()
+    shown = legend_lines(legend(text, conventions, activations))
+    return "\n".join([text, "", *shown]) if shown else text
 
 
 def _counterexample_lines(ce: Counterexample, where: str = "") -> list[str]:
@@ -207,4 +223,4 @@ def general_text(proof: GeneralProof) -> str:
                 "Neither 'f_m' = 1 for every layer m >= 2' nor 'f_m' = 1 for every layer' makes "
                 "them agree."
             )
-    return "\n".join(lines).rstrip() + "\n"
+    return with_legend(lines, proof.conventions) + "\n"

@@ -1,0 +1,127 @@
+"""Reports a student can read alone: a legend of exactly the symbols a report uses, and public
+names for every function (no internal ``phi_3cd5``, no ``ReLUStep``)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from symbolic_bp.cli import main
+
+# a layered symbol as the text prints it: e2_1, r3_1, w2_1_3, d'2_1
+_LAYERED = re.compile(r"(?<![\w'])([A-Za-z]+'?)\d+_\d+(?:_\d+)?\b")
+# a function application: sigmoid(, f_2'(, relu'(
+_APPLIED = re.compile(r"(?<![\w'])([A-Za-z_][\w]*'?)\(")
+# what is not a function of the math: words of the prose and SymPy's own
+_NOT_FUNCTIONS = {"Sum", "exp", "log", "max", "ok", "layers", "layer"}
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    main(list(args))
+    return capsys.readouterr().out
+
+
+def _split(text: str) -> tuple[str, dict[str, str]]:
+    """The report's body and its legend ``{key: meaning}``."""
+    body, _, tail = text.partition("\nSymbols:\n")
+    legend = {}
+    for line in tail.splitlines():
+        if line.startswith("  "):
+            key, _, meaning = line.strip().partition(": ")
+            legend[key] = meaning
+    return body, legend
+
+
+CASES = [
+    pytest.param(("prove",), id="default-generic"),
+    pytest.param(("prove", "--activation", "sigmoid,relu,sigmoid"), id="sigmoid-relu"),
+    pytest.param(
+        ("prove", "--layers", "2,2,1", "--activation", "leaky_relu,tanh", "--bias"), id="leaky"
+    ),
+    pytest.param(("prove", "--layers", "2,2,1", "--activation", "x**3/3+x"), id="custom"),
+    pytest.param(
+        ("prove", "--layers", "2,2,1", "--conventions", "matrix,gradient", "--l2", "lambda"),
+        id="matrix-gradient-l2",
+    ),
+]
+
+
+@pytest.mark.parametrize("args", CASES)
+def test_legend_lists_exactly_the_symbols_of_the_report(capsys, args):
+    body, legend = _split(_run(capsys, *args))
+    assert legend, "no legend"
+    letters = {m.group(1) for m in _LAYERED.finditer(body)}
+    # every layered symbol of the text has its family in the legend ...
+    for letter in letters:
+        assert f"{letter}{{l}}_{{j}}" in legend or f"{letter}{{l}}_{{j}}_{{i}}" in legend, letter
+    # ... and every layered family of the legend occurs in the text
+    for key in legend:
+        m = re.match(r"^([A-Za-z]+'?)\{l\}", key)
+        if m:
+            assert m.group(1) in letters, key
+    for word, key in (("eta", "eta"), ("Delta", "Delta p"), ("lambda", "lambda")):
+        assert (re.search(rf"\b{word}\b", body) is not None) == (key in legend), key
+    assert (re.search(r"\bx_\d", body) is not None) == ("x_i" in legend)
+    assert (re.search(r"\bt_\d", body) is not None) == ("t_j" in legend)
+
+
+@pytest.mark.parametrize("args", CASES)
+def test_every_function_has_a_public_name_and_a_legend_line(capsys, args):
+    text = _run(capsys, *args)
+    assert "phi_" not in text and "ReLUStep" not in text and "LeakyStep" not in text
+    body, legend = _split(text)
+    applied = {m.group(1).rstrip("'") for m in _APPLIED.finditer(body)} - _NOT_FUNCTIONS
+    explained = " ".join(legend)
+    for name in applied:
+        if re.fullmatch(r"f_\d+", name):
+            assert "f_l" in legend or name in explained, name
+        else:
+            assert f"{name}(x)" in legend, name
+
+
+def test_a_custom_activation_is_named_by_its_layer_with_the_users_expression(capsys):
+    body, legend = _split(_run(capsys, "prove", "--layers", "2,2,1", "--activation", "x**3/3+x"))
+    assert "f_2'(e2_1)" in body and "f_1'(e1_1)" in body
+    assert "f_1, f_2" in legend and "x**3/3+x" in legend["f_1, f_2"]
+    assert "f_l" not in legend  # no generic activation here: nothing said about every f
+
+
+def test_relu_is_printed_by_its_public_name(capsys):
+    body, legend = _split(_run(capsys, "prove", "--activation", "sigmoid,relu,sigmoid"))
+    assert "relu'(e2_1)" in body
+    assert "relu(x)" in legend and "sigmoid(x)" in legend
+
+
+def test_signal_letters_are_explained_per_recipe(capsys):
+    _, legend = _split(_run(capsys, "prove"))
+    assert "[error_at_update]" in legend["r{l}_{j}"] and "[delta]" in legend["d{l}_{j}"]
+    assert "-dE/de^l_j" in legend["d{l}_{j}"]
+
+
+def test_general_proof_and_check_have_a_legend(capsys):
+    body, legend = _split(_run(capsys, "prove", "--general"))
+    assert {"d[l, j]", "r[l, j]", "e[l, j]", "n[l]", "L"} <= set(legend)
+    assert "G{l}_{j}" not in legend
+
+
+def test_check_report_has_a_legend_of_its_symbols(capsys, monkeypatch):
+    from .trace_oracles import EXAMPLES
+
+    monkeypatch.chdir(EXAMPLES)
+    body, legend = _split(_run(capsys, "check", "agh_tutorial.py"))
+    assert "G3_1" in body and "[gradient]" in legend["G{l}_{j}"]
+    assert "[error_at_update]" in legend["r{l}_{j}"]
+    letters = {m.group(1) for m in _LAYERED.finditer(body)}
+    assert {key.split("{")[0] for key in legend if "{l}" in key} == letters
+
+
+def test_json_symbols_are_the_families_its_values_use(capsys):
+    data = json.loads(_run(capsys, "prove", "--json"))
+    symbols = data.pop("symbols")
+    text = json.dumps(data)
+    assert {"x_i", "t_j", "eta", "e{l}_{j}", "w{l}_{j}_{i}", "r{l}_{j}", "d{l}_{j}"} <= set(symbols)
+    assert "b{l}_{j}" not in symbols and not re.search(r"\bb\d+_\d+", text)
+    general = json.loads(_run(capsys, "prove", "--general", "--json"))
+    assert "d[l, j]" in general["symbols"]
