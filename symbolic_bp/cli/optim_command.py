@@ -14,14 +14,8 @@ from typing import NamedTuple
 
 from ..errors import InputError
 from ..files import check_writable, emit
-from ..optim import OPTIMIZERS, get_optimizer, prove_optimizers
-from ..optim.hyper import check_value
-from ..optim.prover import check_names
-from ..optim.recurrence import check_elementwise
-from ..optim.setting import SCHEDULES, parse_hyper
 from ..parsing import parse_rational
-from ..proof import Limits
-from ..render.optimizers import optimizer_document, optimizer_text, recurrence_document
+from .parser import lazy_help
 
 __all__ = [
     "add_prove_options",
@@ -39,6 +33,16 @@ _NETWORK_ONLY = ("layers", "activation", "loss", "bias", "parameters", "batch", 
 #: prove options that only make sense for optimizers
 _OPTIMIZER_ONLY = ("steps", "lr_schedule", "hyper", "dim")
 _OUTPUT_SECONDS = 0.5
+#: ``--lr-schedule``: the values of :data:`symbolic_bp.optim.setting.SCHEDULES` (the optimizer
+#: package is imported only when an optimizer is asked for)
+SCHEDULES = ("constant", "per-step")
+
+
+def _names() -> str:
+    """The registered optimizers, for help texts."""
+    from ..optim import OPTIMIZERS
+
+    return ", ".join(OPTIMIZERS)
 
 
 def add_prove_options(parser: argparse.ArgumentParser, choice: argparse._ActionsContainer) -> None:
@@ -48,7 +52,7 @@ def add_prove_options(parser: argparse.ArgumentParser, choice: argparse._Actions
         "--optimizers",
         default=None,
         metavar="A,B",
-        help=f"prove two optimizer recipes instead: two of {', '.join(OPTIMIZERS)}",
+        **lazy_help(lambda: f"prove two optimizer recipes instead: two of {_names()}"),
     )
     group = parser.add_argument_group("optimizers (with --optimizers)")
     group.add_argument("--steps", default=None, metavar="T", help="steps compared (default: 3)")
@@ -104,6 +108,11 @@ def _format(args: argparse.Namespace) -> str:
 
 def run_prove(args: argparse.Namespace) -> int:
     """``prove --optimizers A,B``: the proof, printed as text, JSON or a document."""
+    from ..optim import prove_optimizers
+    from ..optim.prover import check_names
+    from ..proof import Limits
+    from ..render.optimizers import optimizer_document, optimizer_text
+
     _refuse_network_options(args, "--optimizers")
     if args.general:
         raise InputError("--general is for conventions; leave it out with --optimizers")
@@ -137,12 +146,14 @@ def add_derive_options(choice: argparse._ActionsContainer) -> None:
         "--optimizer",
         default=None,
         metavar="NAME",
-        help=f"show an optimizer's recurrence instead: one of {', '.join(OPTIMIZERS)}",
+        **lazy_help(lambda: f"show an optimizer's recurrence instead: one of {_names()}"),
     )
 
 
 def run_derive(args: argparse.Namespace) -> int:
     """``derive --optimizer NAME``: the recurrence as a document."""
+    from ..render.optimizers import recurrence_document
+
     _refuse_network_options(args, "--optimizer")
     doc = recurrence_document(args.optimizer.strip())
     if args.out is not None:
@@ -158,8 +169,12 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
         "--optimizer",
         default=None,
         metavar="A[,B...]",
-        help="train each convention under these optimizer recipes, the convention giving the "
-        f"gradient (one of {', '.join(OPTIMIZERS)}; default: plain steps)",
+        **lazy_help(
+            lambda: (
+                "train each convention under these optimizer recipes, the convention giving "
+                f"the gradient (one of {_names()}; default: plain steps)"
+            )
+        ),
     )
     group.add_argument(
         "--hyper",
@@ -186,6 +201,11 @@ class TrainOptimizers(NamedTuple):
 
 def train_options(args: argparse.Namespace) -> TrainOptimizers:
     """The optimizer options of ``train`` (none: plain steps), every value checked."""
+    from ..optim import get_optimizer
+    from ..optim.hyper import check_value
+    from ..optim.recurrence import check_elementwise
+    from ..optim.setting import parse_hyper
+
     if args.optimizer is None:
         for option, value in (("--hyper", args.hyper), ("--lr-decay", args.lr_decay)):
             if value is not None:

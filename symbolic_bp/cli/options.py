@@ -8,12 +8,12 @@ given; every other command fills in the defaults (:data:`NETWORK_DEFAULTS`).
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
 
 from ..conventions import get_convention
 from ..errors import InputError
 from ..model.network import AGH_SIZES, Network, parse_layers
 from ..model.objective import Objective, Reduction, parse_l2, parse_reduce
+from .parser import Parser
 
 __all__ = [
     "Parser",
@@ -28,13 +28,6 @@ __all__ = [
 ]
 
 NETWORK_DEFAULTS = {"layers": ",".join(map(str, AGH_SIZES)), "loss": "half_sse", "bias": False}
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise InputError(message)
 
 
 def network_options(parser: argparse.ArgumentParser, activation: str) -> None:
