@@ -13,7 +13,10 @@ or says ``unknown``; it never turns into a verdict.
 
 from __future__ import annotations
 
-__all__ = ["SymbolicBPError", "InputError", "AbstractionError"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["SymbolicBPError", "InputError", "AbstractionError", "NameTaken", "unknown_name"]
 
 
 class SymbolicBPError(Exception):
@@ -26,3 +29,35 @@ class InputError(SymbolicBPError, ValueError):
 
 class AbstractionError(SymbolicBPError):
     """A recipe did something a network with symbolic neuron indices cannot represent."""
+
+
+class NameTaken(InputError):
+    """A recipe is registered under a name that is already taken (``kind`` is ``convention``,
+    ``optimizer``, ...). ``symbolic-bp --recipes`` reports it in its own words."""
+
+    def __init__(self, message: str, kind: str, name: str) -> None:
+        super().__init__(message)
+        self.kind, self.name = kind, name
+
+
+def unknown_name(kind: str, name: object, valid: Iterable[str], more: str = "") -> InputError:
+    """The error for an unknown ``kind`` called ``name``: the closest valid names first (by
+    :func:`difflib.get_close_matches`), then every valid one, then ``more``.
+
+    **Arguments:** ``kind`` (``"convention"``, ``"activation"``, ...), the ``name`` given, the
+    ``valid`` names, and ``more`` (other accepted forms, such as "an expression in x").
+
+    **Returns:** an :class:`InputError` to raise.
+
+    >>> print(unknown_name("convention", "dleta", ["gradient", "delta", "matrix"]))
+    unknown convention 'dleta'; did you mean delta? valid: gradient, delta, matrix
+    >>> print(unknown_name("loss", "huber", ["half_sse", "sse"]))
+    unknown loss 'huber'; valid: half_sse, sse
+    """
+    names = list(valid)
+    close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.6)
+    if not close and isinstance(name, str):  # a different case: SIGMOID, Delta
+        close = [n for n in names if n.lower() == name.lower()]
+    hint = f"; did you mean {' or '.join(close)}?" if close else ";"
+    tail = f" {more}" if more else ""
+    return InputError(f"unknown {kind} {name!r}{hint} valid: {', '.join(names)}{tail}")

@@ -21,6 +21,7 @@ from types import ModuleType
 from ..clock_start import STARTED
 from ..errors import SymbolicBPError
 from .parser import Parser
+from .recipes import add_recipes_option, recipes_loaded
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
@@ -66,6 +67,7 @@ def build_parser(full: Collection[str] | None = None) -> Parser:
     for name, summary in COMMANDS.items():
         if full is None or name in full:
             command_module(name).add_parser(sub)
+            add_recipes_option(sub.choices[name])
         else:
             sub.add_parser(name, help=summary)
     return parser
@@ -90,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return int(command_module(args.command).run(args))
+        with recipes_loaded(args.recipes):
+            return int(command_module(args.command).run(args))
     except SymbolicBPError as exc:
         print(f"symbolic-bp: error: {exc}", file=sys.stderr)
         return 2

@@ -129,15 +129,14 @@ def build_network(args: argparse.Namespace) -> Network:
 
 
 def two_conventions(text: str) -> tuple[str, str]:
-    """``--conventions A,B``: two registered names."""
+    """``--conventions A,B``: two registered names (or aliases), as the canonical names."""
     names = [n.strip() for n in text.split(",")]
     if len(names) != 2 or not all(names):
         raise InputError(
             f"--conventions needs exactly two names separated by a comma, got {text!r}"
         )
-    for n in names:
-        get_convention(n)
-    return names[0], names[1]
+    a, b = (get_convention(n).name for n in names)
+    return a, b
 
 
 def positive_int(text: str, option: str, minimum: int = 1) -> int:

@@ -5,19 +5,39 @@ that ``symbolic-bp --help`` and each command's parser are built before SymPy is 
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from ..errors import InputError
 
-__all__ = ["Parser", "LazyHelp", "lazy_help"]
+__all__ = ["Parser", "LazyHelp", "lazy_help", "did_you_mean"]
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit code 2."""
+    """argparse with one-line errors, exit code 2, and "did you mean" for a choice."""
 
     def error(self, message: str) -> NoReturn:
-        raise InputError(message)
+        raise InputError(message + did_you_mean(message))
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '?([^' ]*)'? \(choose from (.*)\)$")
+
+
+def did_you_mean(message: str) -> str:
+    """``"; did you mean X?"`` for argparse's "invalid choice" ``message`` when a choice is
+    close to the value given (else ``""``).
+
+    >>> did_you_mean("argument --format: invalid choice: 'htm' (choose from 'text', 'html')")
+    '; did you mean html?'
+    """
+    match = _INVALID_CHOICE.search(message)
+    if match is None:
+        return ""
+    choices = re.findall(r"'([^']*)'", match.group(2)) or match.group(2).split(", ")
+    close = difflib.get_close_matches(match.group(1), choices, n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 class LazyHelp(argparse.Action):

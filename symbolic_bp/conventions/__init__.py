@@ -10,6 +10,7 @@ A new convention goes in ``builtin.py`` (or in the user's own code, registered w
 """
 
 from .base import (
+    ALIASES,
     CONVENTIONS,
     RESERVED_LETTERS,
     Convention,
@@ -19,6 +20,7 @@ from .base import (
     is_builtin,
     recipe_value,
     register,
+    restore_builtin_code,
     second_letter,
     signal_meaning,
     unregister,
@@ -38,6 +40,7 @@ from .builtin import (
 from .output import minus_dloss_dnet, minus_dloss_doutput, tidy_output_signal
 
 __all__ = [
+    "ALIASES",
     "CONVENTIONS",
     "RESERVED_LETTERS",
     "Convention",
@@ -58,6 +61,7 @@ __all__ = [
     "minus_dloss_dnet",
     "minus_dloss_doutput",
     "register",
+    "restore_builtin_code",
     "second_letter",
     "signal_meaning",
     "tidy_output_signal",

@@ -20,12 +20,13 @@ from typing import Any
 
 import sympy as sp
 
-from ..errors import InputError
+from ..errors import InputError, NameTaken, unknown_name
 from ..model.protocol import NetworkView
 
 __all__ = [
     "Convention",
     "CONVENTIONS",
+    "ALIASES",
     "RESERVED_LETTERS",
     "register",
     "unregister",
@@ -36,6 +37,7 @@ __all__ = [
     "uses_parameter_hooks",
     "by_neuron",
     "is_builtin",
+    "restore_builtin_code",
     "recipe_value",
     "batch_scale",
 ]
@@ -194,19 +196,30 @@ def second_letter(a: Convention, b: Convention) -> str:
 
 CONVENTIONS: dict[str, Convention] = {}
 
+#: other names of the two tutorials' recipes: ``agh`` (AGH Krakow) and ``mlm`` (Machine
+#: Learning Mastery); a lookup gives the recipe itself, so output shows its canonical name
+ALIASES: dict[str, str] = {"agh": "error_at_update", "mlm": "delta"}
+
 
 def register(convention: Convention, *, replace: bool = False) -> Convention:
     """Add ``convention`` to the registry under ``convention.name`` and return it.
 
-    **Raises:** :class:`InputError` if the name is taken (unless ``replace``) or malformed, or
-    if the signal letter clashes with the network's own symbols.
+    **Raises:** :class:`InputError` if the name is taken (:class:`NameTaken`, unless
+    ``replace``), is an alias (:data:`ALIASES`) or malformed, or if the signal letter clashes
+    with the network's own symbols.
     """
     name = convention.name
     if not isinstance(name, str) or not name.isidentifier():
         raise InputError(f"convention name {name!r} must be an identifier such as my_book")
     check_letter(convention.letter, name)
+    if name in ALIASES:
+        raise InputError(
+            f"convention name {name!r} is an alias of {ALIASES[name]}; choose another name"
+        )
     if name in CONVENTIONS and not replace:
-        raise InputError(f"convention {name!r} is already registered (pass replace=True)")
+        raise NameTaken(
+            f"convention {name!r} is already registered (pass replace=True)", "convention", name
+        )
     CONVENTIONS[name] = convention
     return convention
 
@@ -217,15 +230,25 @@ def unregister(name: str) -> Convention:
 
 
 def get_convention(name: str | Convention) -> Convention:
-    """The registered convention called ``name``; an unknown name lists the valid ones. An
-    unregistered :class:`Convention` object is accepted as it is (its letter checked)."""
+    """The registered convention called ``name`` (or an alias of it: ``agh``, ``mlm``); an
+    unknown name gets the closest valid names and the list of all. An unregistered
+    :class:`Convention` object is accepted as it is (its letter checked).
+
+    >>> get_convention("agh").name
+    'error_at_update'
+    >>> get_convention("dleta")
+    Traceback (most recent call last):
+    ...
+    symbolic_bp.errors.InputError: unknown convention 'dleta'; did you mean delta? valid: ...
+    """
     if isinstance(name, Convention):
         check_letter(name.letter, name.name)
         return name
     try:
-        return CONVENTIONS[name]
+        return CONVENTIONS[ALIASES.get(name, name)]
     except (KeyError, TypeError):
-        raise InputError(f"unknown convention {name!r}; valid: {', '.join(CONVENTIONS)}") from None
+        valid = list(CONVENTIONS) + [a for a in ALIASES if ALIASES[a] in CONVENTIONS]
+        raise unknown_name("convention", name, valid) from None
 
 
 #: the classes of the recipes this package registers, each with what every class of its MRO
@@ -238,6 +261,24 @@ def mark_builtin(cls: type) -> None:
     """Record ``cls`` as a built-in recipe class with its code as it is now. Called by the
     package's own registration (``builtin.py``) only; a recipe of the user's is never marked."""
     BUILTIN_TYPES[cls] = tuple((klass, dict(vars(klass))) for klass in cls.__mro__)
+
+
+def restore_builtin_code() -> list[str]:
+    """Put back every built-in recipe class's code as it was registered (a method patched onto
+    ``Delta`` is removed); return the names of the classes that had changed."""
+    changed = []
+    for snapshot in BUILTIN_TYPES.values():
+        for klass, saved in snapshot:
+            now = dict(vars(klass))
+            if now.keys() == saved.keys() and all(now[k] is saved[k] for k in saved):
+                continue
+            changed.append(klass.__name__)
+            for key in now.keys() - saved.keys():
+                delattr(klass, key)
+            for key, value in saved.items():
+                if now.get(key) is not value:
+                    setattr(klass, key, value)
+    return sorted(set(changed))
 
 
 def _unchanged(snapshot: tuple[tuple[type, dict[str, object]], ...]) -> bool:

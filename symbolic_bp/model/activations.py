@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import sympy as sp
 from sympy.codegen.numpy_nodes import logaddexp
 
-from ..errors import InputError
+from ..errors import InputError, unknown_name
 from ..parsing import X, parse_expression
 from .piecewise import LeakyReLU, LeakyStep, ReLU, ReLUStep
 from .softmax import LogSumExp, jacobian_lemma, softmax_backward, softmax_output
@@ -414,9 +414,8 @@ def get_activation(name: str) -> Activation:
     try:
         return ACTIVATIONS[name]
     except KeyError:
-        raise InputError(
-            f"unknown activation {name!r}; valid: {', '.join(ACTIVATION_NAMES)} "
-            "or an expression in x such as 'x**3/3 + x'"
+        raise unknown_name(
+            "activation", name, ACTIVATION_NAMES, "or an expression in x such as 'x**3/3 + x'"
         ) from None
 
 

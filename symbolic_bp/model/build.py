@@ -38,8 +38,8 @@ MAX_LAYERS = 64
 MAX_PARAMETERS = 5_000_000
 
 
-def parse_layers(text: str) -> tuple[int, ...]:
-    """Parse ``--layers 2,3,2,1`` (input width first).
+def parse_layers(text: str, option: str = "--layers") -> tuple[int, ...]:
+    """Parse ``--layers 2,3,2,1`` (input width first); errors name ``option``.
 
     >>> parse_layers("2, 3,1")
     (2, 3, 1)
@@ -49,7 +49,7 @@ def parse_layers(text: str) -> tuple[int, ...]:
     for part in parts:
         if not (part.isascii() and part.isdigit()):  # "¹".isdigit() is True
             raise InputError(
-                f"--layers: {part!r} is not a positive whole number in {text!r} "
+                f"{option}: {part!r} is not a positive whole number in {text!r} "
                 "(expected e.g. 2,3,2,1: input width first)"
             )
         sizes.append(int(part))
@@ -99,7 +99,7 @@ def check_layers(sizes: Sequence[int], acts: Sequence[Activation], loss: Loss) -
 
 
 def validated(
-    sizes: Sequence[int],
+    sizes: Sequence[int] | str,
     activation: str | Activation | Sequence[str | Activation],
     loss: str | Loss,
 ) -> tuple[tuple[int, ...], tuple[Activation, ...], Loss]:
@@ -108,7 +108,7 @@ def validated(
 
     **Raises:** :class:`~symbolic_bp.errors.InputError` naming what is wrong.
     """
-    sizes = tuple(sizes)
+    sizes = parse_layers(sizes, "layers") if isinstance(sizes, str) else tuple(sizes)
     for n in sizes:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise InputError(f"layer width {n!r} in {list(sizes)} must be a positive integer")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..errors import InputError
+from ..errors import unknown_name
 from .activations import SOFTMAX, Activation
 
 __all__ = ["Loss", "LOSSES", "get_loss"]
@@ -87,8 +87,9 @@ LOSSES: dict[str, Loss] = {
 
 
 def get_loss(name: str) -> Loss:
-    """The loss called ``name``; an unknown name lists the valid ones."""
+    """The loss called ``name``; an unknown name gets the closest valid names and the list of
+    all."""
     try:
         return LOSSES[name]
-    except KeyError:
-        raise InputError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}") from None
+    except (KeyError, TypeError):
+        raise unknown_name("loss", name, LOSSES) from None

@@ -82,7 +82,7 @@ class Network(Samples, LayerBlocks):
     @classmethod
     def build(
         cls,
-        sizes: Sequence[int] = AGH_SIZES,
+        sizes: Sequence[int] | str = AGH_SIZES,
         activation: str | Activation | Sequence[str | Activation] = "generic",
         loss: str | Loss = "half_sse",
         bias: bool = False,
@@ -92,7 +92,8 @@ class Network(Samples, LayerBlocks):
 
         **Arguments:**
 
-        - ``sizes``: widths ``n_0, ..., n_L`` (at least an input and one layer).
+        - ``sizes``: widths ``n_0, ..., n_L`` (at least an input and one layer), or the same as
+          text, as the command line's ``--layers`` takes it: ``"2,3,1"``.
         - ``activation``: one name/expression/:class:`Activation` for every layer, a
           comma-separated text, or a sequence with one per layer ``1..L``. ``"generic"`` gives an
           undefined function ``f_l`` per layer.
@@ -102,6 +103,8 @@ class Network(Samples, LayerBlocks):
 
         >>> Network.build([2, 2, 1], "sigmoid,identity", bias=True).describe()
         '2-2-1, activations sigmoid,identity, loss half_sse, with biases'
+        >>> Network.build("2,3,1").sizes
+        (2, 3, 1)
         """
         sizes, acts, loss_obj = validated(sizes, activation, loss)
         net = cls(sizes, acts, loss_obj, bool(bias), objective or Objective())

@@ -30,13 +30,12 @@ exact rationals (a counterexample) and on NumPy arrays (training).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import sympy as sp
 
-from ..errors import InputError
+from ..errors import InputError, NameTaken, unknown_name
 from .hyper import Hyperparameter, check_name, hyperparameter
 from .vector import Vec
 
@@ -161,7 +160,11 @@ def register_optimizer(optimizer: Optimizer, *, replace: bool = False) -> Optimi
     """
     _check(optimizer)
     if optimizer.name in OPTIMIZERS and not replace:
-        raise InputError(f"optimizer {optimizer.name!r} is already registered (pass replace=True)")
+        raise NameTaken(
+            f"optimizer {optimizer.name!r} is already registered (pass replace=True)",
+            "optimizer",
+            optimizer.name,
+        )
     OPTIMIZERS[optimizer.name] = optimizer
     return optimizer
 
@@ -181,6 +184,4 @@ def get_optimizer(name: str | Optimizer) -> Optimizer:
         return OPTIMIZERS[name]
     except (KeyError, TypeError):
         pass
-    close = difflib.get_close_matches(str(name), list(OPTIMIZERS), n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(close)}?" if close else ";"
-    raise InputError(f"unknown optimizer {name!r}{hint} valid: {', '.join(OPTIMIZERS)}")
+    raise unknown_name("optimizer", name, OPTIMIZERS)

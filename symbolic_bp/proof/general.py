@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import sympy as sp
 
 from ..conventions import Convention, get_convention, is_builtin
-from ..errors import InputError
+from ..errors import InputError, unknown_name
 from ..model.indexed import DEPTH as L
 from ..model.indexed import LAYER as l
 from ..model.losses import LOSSES
@@ -67,7 +67,7 @@ def prove_general(
     names = list(losses) if losses is not None else default
     for name in names:
         if name not in LOSSES:
-            raise InputError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}")
+            raise unknown_name("loss", name, LOSSES)
     biases = [True, False] if bias is None else [bool(bias)]
     limits = limits or Limits()
     proof = GeneralProof((ca.name, cb.name), [], [], None, _scope(names, biases))
