@@ -302,3 +302,42 @@ def test_transposed_weights_are_exported_as_transposes():
             assert got[n] == pytest.approx(want, rel=1e-9, abs=1e-12), n
     finally:
         unregister("transposed_test")
+
+
+class _Lettered(Delta):
+    """``delta`` under another signal letter (set per test)."""
+
+    name = "lettered_test"
+
+
+@pytest.mark.parametrize("letter", ["c", "u", "dW", "db", "s", "W", "lse"])
+def test_any_signal_letter_exports_the_same_numbers(letter):
+    """The generated code's own names (contractions ``c1``, common subexpressions ``u1``,
+    updates ``dW1``, ``db1``) never clash with a recipe's signal names."""
+    conv = type("Lettered", (_Lettered,), {"letter": letter})()
+    register(conv, replace=True)
+    try:
+        net = Network.build([3, 4, 2, 2], "sigmoid", bias=True)
+        updates = next(
+            node
+            for node in ast.walk(ast.parse(export_source(net, "lettered_test")))
+            if isinstance(node, ast.FunctionDef) and node.name == "_updates"
+        )
+        assigned = [
+            target.id
+            for node in ast.walk(updates)
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        ]
+        assert len(assigned) == len(set(assigned)), assigned  # every name means one thing
+        rng = np.random.default_rng(5)
+        params = random_params(net, rng)
+        X, T = rng.uniform(-1, 1, size=(4, 3)), rng.uniform(size=(4, 2))
+        loss, new = load_module(net, "lettered_test").step(params, X, T, 0.3)
+        want_loss, want = load_module(net, "delta").step(params, X, T, 0.3)
+        assert loss == pytest.approx(want_loss, rel=1e-14)
+        for name in want:
+            np.testing.assert_allclose(new[name], want[name], rtol=1e-13, atol=1e-15)
+    finally:
+        unregister("lettered_test")

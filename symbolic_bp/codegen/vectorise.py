@@ -27,6 +27,9 @@ from .printers import printer
 __all__ = ["VectoriseError", "updates_body", "param_order"]
 
 _RESERVED = {"X", "T", "lr", "loss", "params", "numpy", "batch", "inv_batch"}
+#: stems of the generated names ``<stem><number>`` (net inputs, outputs, parameters, updates,
+#: contractions ``c``, common subexpressions ``u``): a signal letter among them would clash
+_STEMS = {"e", "y", "b", "W", "X", "T", "j", "k", "n", "c", "u", "dW", "db"}
 #: a softmax layer's outputs as array leaves (``y[l, a]`` is the column of neuron ``a``)
 _OUT = sp.IndexedBase("y", real=True)
 
@@ -57,7 +60,7 @@ class _Vectoriser:
         self.lay: IndexedNetwork = rules.indexed
         self.printer = printer()
         letter = str(rules.signal.label)
-        self.letter = letter if letter.isidentifier() and letter not in "eybWXTjkn" else "s"
+        self.letter = letter if letter.isidentifier() and letter not in _STEMS else "s"
         self.lr = sp.Symbol("lr")
         self.inv_batch = sp.Symbol("inv_batch")
         self.transposed: set[int] = set()
