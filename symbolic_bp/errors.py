@@ -13,10 +13,46 @@ or says ``unknown``; it never turns into a verdict.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-__all__ = ["SymbolicBPError", "InputError", "AbstractionError", "NameTaken", "unknown_name"]
+__all__ = [
+    "SymbolicBPError",
+    "InputError",
+    "AbstractionError",
+    "NameTaken",
+    "unknown_name",
+    "option",
+    "command_line",
+]
+# whether the running code was called by the command line (its errors name options) or from
+# Python (its errors name arguments)
+_FROM_CLI: contextvars.ContextVar[bool] = contextvars.ContextVar("symbolic_bp_cli", default=False)
+
+
+def option(cli: str, python: str) -> str:
+    """How an error names a setting: ``cli`` (an option such as ``--activation``) while the
+    command line runs, ``python`` (an argument such as ``activation=``) when called from Python.
+
+    >>> option("--layers", "sizes")
+    'sizes'
+    >>> with command_line():
+    ...     option("--layers", "sizes")
+    '--layers'
+    """
+    return cli if _FROM_CLI.get() else python
+
+
+@contextmanager
+def command_line() -> Iterator[None]:
+    """Within this block :func:`option` names command-line options (``symbolic-bp`` runs in it)."""
+    token = _FROM_CLI.set(True)
+    try:
+        yield
+    finally:
+        _FROM_CLI.reset(token)
 
 
 class SymbolicBPError(Exception):

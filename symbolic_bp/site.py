@@ -22,7 +22,7 @@ from pathlib import Path
 from . import __version__
 from .conventions import CONVENTIONS
 from .derive import layer_rules
-from .errors import AbstractionError, InputError
+from .errors import AbstractionError, InputError, option
 from .files import write_atomic
 from .model.network import AGH_SIZES, Network
 from .proof import DIFFERS, EQUAL, Report, prove, prove_general
@@ -312,16 +312,24 @@ def write_site(out: str | os.PathLike[str]) -> list[Path]:
     must exist); returns the files written, in order."""
     root = Path(out)
     if root.exists() and not root.is_dir():
-        raise InputError(f"--out: {str(out)!r} exists and is not a directory")
+        raise InputError(f"{_OUT()}{str(out)!r} exists and is not a directory")
     if not root.parent.is_dir():
-        raise InputError(f"--out: directory {str(root.parent)!r} does not exist")
+        raise InputError(f"{_OUT()}directory {str(root.parent)!r} does not exist")
     pages = site_pages()  # all the work first: an error writes nothing
     written: list[Path] = []
-    (root / "conventions").mkdir(parents=True, exist_ok=True)
-    for key in sorted(pages):
-        doc = pages[key]
-        for ext, text in ((".html", doc.html(_footer())), (".md", doc.markdown())):
-            path = root / f"{key}{ext}"
-            write_atomic(path, text)
-            written.append(path)
+    try:
+        (root / "conventions").mkdir(parents=True, exist_ok=True)
+        for key in sorted(pages):
+            doc = pages[key]
+            for ext, text in ((".html", doc.html(_footer())), (".md", doc.markdown())):
+                path = root / f"{key}{ext}"
+                write_atomic(path, text)
+                written.append(path)
+    except OSError as exc:  # a folder without write permission, a full disk
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"{_OUT()}cannot write under {str(out)!r}: {reason}") from None
     return written
+
+
+def _OUT() -> str:
+    return option("--out: ", "out: ")

@@ -65,7 +65,7 @@ def test_cross_entropy_needs_unit_interval_outputs():
 
 @pytest.mark.parametrize("text", ["2,x,1", "2,,1", "-1,2", "2.5,1", ""])
 def test_parse_layers_refuses(text):
-    with pytest.raises(InputError, match="--layers"):
+    with pytest.raises(InputError, match="^sizes: "):  # from Python: the argument's name
         parse_layers(text)
 
 

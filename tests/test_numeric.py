@@ -63,7 +63,7 @@ def test_generic_refused_for_numbers():
 def test_wrong_input_length():
     net = Network.build([2, 1], "sigmoid")
     step = compile_rules(derive(net, "delta"))
-    with pytest.raises(InputError, match="--input has 3 values"):
+    with pytest.raises(InputError, match="^x has 3 values"):
         step(_params(net, 1), [1.0, 2.0, 3.0], [0.5], 0.1)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Collection, Sequence
 from types import ModuleType
 
 from ..clock_start import STARTED
-from ..errors import SymbolicBPError
+from ..errors import SymbolicBPError, command_line
 from .parser import Parser
 from .recipes import add_recipes_option, recipes_loaded
 
@@ -86,14 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = STARTED if argv is None else time.perf_counter()
     words = sys.argv[1:] if argv is None else list(argv)
     try:
-        parser = build_parser(_named(words))
-        args = parser.parse_args(words)
-        args.started = started
-        if args.command is None:
-            parser.print_help()
-            return 2
-        with recipes_loaded(args.recipes):
-            return int(command_module(args.command).run(args))
+        with command_line():  # errors name options (--activation), not Python arguments
+            parser = build_parser(_named(words))
+            args = parser.parse_args(words)
+            args.started = started
+            if args.command is None:
+                parser.print_help()
+                return 2
+            with recipes_loaded(args.recipes):
+                return int(command_module(args.command).run(args))
     except SymbolicBPError as exc:
         print(f"symbolic-bp: error: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ import sympy as sp
 
 from ..conventions import tidy_output_signal
 from ..derive import UpdateRules, derive
-from ..errors import InputError
+from ..errors import InputError, option
 from ..model.lemma import through_output
 from ..model.network import Network
 from .evaluate import rule_program
@@ -174,8 +174,9 @@ def compile_rules(rules: UpdateRules) -> StepFunction:
     def step(
         values: Mapping[str, float], x: Any, t: Any, lr: float
     ) -> tuple[float, dict[str, float]]:
-        xs = _samples(x, net, net.sizes[0], "--input", "inputs")
-        ts = _samples(t, net, net.sizes[-1], "--target", "outputs")
+        xs = _samples(x, net, net.sizes[0], option("--input", "x"), "inputs")
+        ts = _samples(t, net, net.sizes[-1], option("--target", "t"), "outputs")
+        _require_parameters(values, names)
         try:
             with np.errstate(all="raise", under="ignore"):
                 loss, deltas = fn(*xs, *ts, *(values[n] for n in names), lr)  # type: ignore[operator]
@@ -190,17 +191,30 @@ def compile_rules(rules: UpdateRules) -> StepFunction:
     return step
 
 
-def _samples(values: Any, net: Network, width: int, option: str, what: str) -> list[float]:
+def _require_parameters(values: Mapping[str, float], names: Sequence[str]) -> None:
+    """Refuse parameters given as something else than a mapping, or with a name missing."""
+    if not isinstance(values, Mapping):
+        raise InputError(
+            f"params must map every parameter name (w1_1_1, ...) to a number, got "
+            f"{type(values).__name__}"
+        )
+    missing = [n for n in names if n not in values]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise InputError(f"params has no value for parameter {missing[0]!r}{more}")
+
+
+def _samples(values: Any, net: Network, width: int, name: str, what: str) -> list[float]:
     """The values of every sample in order: ``values`` one sample's (without a batch) or a
     sequence of the batch's samples."""
     batch = net.objective.batch
     rows = [values] if batch == 1 else list(values)
     if len(rows) != batch:
-        raise InputError(f"{option} has {len(rows)} samples; the batch has {batch}")
+        raise InputError(f"{name} has {len(rows)} samples; the batch has {batch}")
     out: list[float] = []
     for row in rows:
         if len(row) != width:
-            raise InputError(f"{option} has {len(row)} values; the network has {width} {what}")
+            raise InputError(f"{name} has {len(row)} values; the network has {width} {what}")
         out += list(row)
     return out
 

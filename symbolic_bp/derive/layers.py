@@ -59,6 +59,35 @@ class LayerRules:
     weight_penalties: dict[Any, sp.Expr] = field(default_factory=dict)
     bias_penalties: dict[Any, sp.Expr | None] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        where = "any depth" if self.network is None else "-".join(map(str, self.network.sizes))
+        layers = ", ".join(map(str, self.layers))
+        return f"<LayerRules {self.convention.name} on {where}: layers {layers}>"
+
+    def latex_rows(self) -> list[str]:
+        r"""One aligned LaTeX row per signal and update, ``s^{l}_{j} &= ...`` (layer by layer
+        from the output down), in the notation of ``docs/conventions.md``."""
+        from ..render.notation import latex  # the renderer on first use, as SymPy does
+
+        rows = []
+        for a in self.layers:
+            j, i = self.indexed.index(a), self.indexed.index(a - 1)
+            w, b = sp.IndexedBase("w"), sp.IndexedBase("b")
+            rows.append(f"{latex(self.signal[a, j])} &= {latex(self.signals[a])}")
+            rows.append(rf"\Delta {latex(w[a, j, i])} &= {latex(self.weight_updates[a])}")
+            if self.bias_updates.get(a) is not None:
+                rows.append(rf"\Delta {latex(b[a, j])} &= {latex(self.bias_updates[a])}")
+        return rows
+
+    # rich display in Jupyter
+    def _repr_latex_(self) -> str:
+        return "$$\\begin{aligned}" + " \\\\ ".join(self.latex_rows()) + "\\end{aligned}$$"
+
+    def _repr_html_(self) -> str:
+        from ..render.notation import mathml
+
+        return mathml("\\begin{aligned}" + " \\\\ ".join(self.latex_rows()) + "\\end{aligned}")
+
 
 def layer_rules(
     net: Network, convention: str | Convention, *, letter: str | None = None

@@ -74,6 +74,10 @@ class UpdateRules:
     letter: str = "s"
     _full: dict = field(default_factory=dict, repr=False)
 
+    def __repr__(self) -> str:
+        sizes = "-".join(map(str, self.network.sizes))
+        return f"<UpdateRules {self.convention.name} on {sizes}: {len(self.updates)} updates>"
+
     # rich display in Jupyter (the renderer is imported on first use, as SymPy does)
     def _repr_html_(self) -> str:
         from ..render.derivation import derivation

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InputError
+from ..errors import option as setting_name
 from ..parsing import split_top_level
 from .activations import Activation, generic, parse_activation
 from .losses import Loss, get_loss
@@ -38,12 +39,14 @@ MAX_LAYERS = 64
 MAX_PARAMETERS = 5_000_000
 
 
-def parse_layers(text: str, option: str = "--layers") -> tuple[int, ...]:
-    """Parse ``--layers 2,3,2,1`` (input width first); errors name ``option``.
+def parse_layers(text: str, option: str | None = None) -> tuple[int, ...]:
+    """Parse ``--layers 2,3,2,1`` (input width first); errors name ``option`` (default:
+    ``--layers`` from the command line, ``sizes`` from Python).
 
     >>> parse_layers("2, 3,1")
     (2, 3, 1)
     """
+    option = option or setting_name("--layers", "sizes")
     parts = [p.strip() for p in str(text).split(",")]
     sizes = []
     for part in parts:
@@ -89,7 +92,8 @@ def check_layers(sizes: Sequence[int], acts: Sequence[Activation], loss: Loss) -
     if wanted is not None and out is not wanted:
         raise InputError(
             f"loss {loss.name!r} needs a {wanted.name} output layer, but the output activation "
-            f"is {out.name!r}; give e.g. --activation relu,{wanted.name}"
+            f"is {out.name!r}; give e.g. "
+            + setting_name(f"--activation relu,{wanted.name}", f"activation='relu,{wanted.name}'")
         )
     if loss.needs_unit_interval and not out.unit_interval:
         raise InputError(
@@ -108,7 +112,7 @@ def validated(
 
     **Raises:** :class:`~symbolic_bp.errors.InputError` naming what is wrong.
     """
-    sizes = parse_layers(sizes, "layers") if isinstance(sizes, str) else tuple(sizes)
+    sizes = parse_layers(sizes) if isinstance(sizes, str) else tuple(sizes)
     for n in sizes:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise InputError(f"layer width {n!r} in {list(sizes)} must be a positive integer")

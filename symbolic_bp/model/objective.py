@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..errors import InputError
+from ..errors import InputError, option
 
 __all__ = [
     "Reduction",
@@ -67,7 +67,13 @@ def parse_reduce(text: str) -> Reduction:
     try:
         return REDUCTIONS[str(text).strip()]
     except KeyError:
-        raise InputError(f"--reduce {text!r} is not one of {', '.join(REDUCTIONS)}") from None
+        raise InputError(
+            f"{option('--reduce ', 'reduce=')}{text!r} is not one of {', '.join(REDUCTIONS)}"
+        ) from None
+
+
+def _L2() -> str:
+    return option("--l2 ", "l2=")
 
 
 def parse_l2(text: str) -> sp.Expr:
@@ -79,11 +85,11 @@ def parse_l2(text: str) -> sp.Expr:
     """
     text = str(text).strip()
     if text.lower() in ("inf", "infinity", "nan"):
-        raise InputError(f"--l2 {text!r} must be a finite number >= 0 or a symbol name")
+        raise InputError(f"{_L2()}{text!r} must be a finite number >= 0 or a symbol name")
     if _L2_NAME.match(text):
         if text in RESERVED_L2_NAMES:
             raise InputError(
-                f"--l2 {text!r}: the name is taken by the network's own symbols; choose "
+                f"{_L2()}{text!r}: the name is taken by the network's own symbols; choose "
                 "another, such as lambda or mu"
             )
         return sp.Symbol(text, positive=True)
@@ -91,10 +97,10 @@ def parse_l2(text: str) -> sp.Expr:
         value = float(text)
     except ValueError:
         raise InputError(
-            f"--l2 {text!r} is neither a number nor a symbol name such as lambda"
+            f"{_L2()}{text!r} is neither a number nor a symbol name such as lambda"
         ) from None
     if not math.isfinite(value) or value < 0:
-        raise InputError(f"--l2 {text!r} must be a finite number >= 0 or a symbol name")
+        raise InputError(f"{_L2()}{text!r} must be a finite number >= 0 or a symbol name")
     return sp.Rational(repr(value)) if value else sp.S.Zero
 
 
@@ -110,9 +116,13 @@ class Objective:
 
     def __post_init__(self) -> None:
         if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 1:
-            raise InputError(f"--batch {self.batch!r} must be a positive whole number")
+            raise InputError(
+                f"{option('--batch ', 'batch=')}{self.batch!r} must be a positive whole number"
+            )
         if self.batch > MAX_BATCH:
-            raise InputError(f"--batch {self.batch} is larger than the limit {MAX_BATCH}")
+            raise InputError(
+                f"{option('--batch ', 'batch=')}{self.batch} is larger than the limit {MAX_BATCH}"
+            )
 
     @property
     def scale(self) -> sp.Expr:

@@ -142,6 +142,9 @@ class ParameterResult:
     group: frozenset = frozenset()
     _tidy: sp.Expr | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        return f"<ParameterResult {self.name}: {self.status}>"
+
     @property
     def difference(self) -> sp.Expr | None:
         """``Delta_B - Delta_A``, tidied (collected in the signals, factored) when small."""
@@ -167,6 +170,9 @@ class LayerResult:
     relation: str | None = None
     difference: sp.Expr | None = None
     representative: str = ""
+
+    def __repr__(self) -> str:
+        return f"<LayerResult layer {self.layer} {self.kind} ({self.count}): {self.status}>"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -199,6 +205,10 @@ class Counterexample:
     values: dict[str, Any]
     approximate: dict[str, float | str]
     network: str = ""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v}" for k, v in self.values.items())
+        return f"<Counterexample {self.parameter}: {shown}>"[:300]
 
     @property
     def exact(self) -> bool:
@@ -375,6 +385,10 @@ class GeneralProof:
     instance_network: str = ""
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        a, b = self.conventions
+        return f"<GeneralProof {a} vs {b}, every network: equivalent={self.equivalent}>"
 
     @property
     def equivalent(self) -> bool | None:
