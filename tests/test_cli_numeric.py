@@ -103,21 +103,33 @@ def test_export_bad_paths(tmp_path):
 def test_train_xor_writes_history_and_table(tmp_path):
     hist_csv, hist_json = tmp_path / "h.csv", tmp_path / "h.json"
     args = ["train", "--epochs", "60", "--bias", "--conventions", "delta,error_at_update,gradient"]
+    args += ["--seeds", "2", "--seed", "3"]
     res = run(*args, "--history", str(hist_csv))
     assert res.returncode == 0, res.stderr
     assert res.stderr == ""  # no progress bar when stderr is not a terminal
     assert "delta" in res.stdout and "outputs after training" in res.stdout
+    assert "seeds 3 to 4" in res.stdout and "median [min, max] over 2 seeds" in res.stdout
     rows = list(csv.reader(io.StringIO(hist_csv.read_text())))
-    assert rows[0] == ["epoch", "delta", "error_at_update", "gradient"] and len(rows) == 61
-    delta = [float(r[1]) for r in rows[1:]]
-    grad = [float(r[3]) for r in rows[1:]]
-    agh = [float(r[2]) for r in rows[1:]]
-    # delta and the gradient are the same recipe; the AGH recipe is not (the prover says so)
-    assert delta == pytest.approx(grad, rel=1e-12)
-    assert agh[0] == delta[0] and agh[-1] != pytest.approx(delta[-1], rel=1e-6)
+    assert rows[0] == ["convention", "seed", "epoch", "loss"] and len(rows) == 1 + 3 * 2 * 60
+    curves: dict[tuple[str, int], list[float]] = {}
+    for name, seed, epoch, loss in rows[1:]:
+        values = curves.setdefault((name, int(seed)), [])
+        assert int(epoch) == len(values)
+        values.append(float(loss))
+    assert sorted(curves) == [
+        (n, s) for n in ("delta", "error_at_update", "gradient") for s in (3, 4)
+    ]
+    for seed in (3, 4):
+        delta, grad, agh = (curves[(n, seed)] for n in ("delta", "gradient", "error_at_update"))
+        # delta and the gradient are the same recipe; the AGH recipe is not (the prover says so)
+        assert delta == pytest.approx(grad, rel=1e-12)
+        assert agh[0] == delta[0] and agh[-1] != pytest.approx(delta[-1], rel=1e-6)
+    assert curves[("delta", 3)][0] != curves[("delta", 4)][0]  # two different starts
     assert main([*args, "--history", str(hist_json)]) == 0
     data = json.loads(hist_json.read_text())
-    assert data["losses"]["delta"] == pytest.approx(delta, rel=1e-15)
+    assert data["seeds"] == [3, 4]
+    (first,) = [r for r in data["runs"] if (r["convention"], r["seed"]) == ("delta", 3)]
+    assert first["losses"] == pytest.approx(curves[("delta", 3)], rel=1e-15)
 
 
 def test_train_plot(tmp_path):
@@ -167,7 +179,15 @@ def test_train_bad_csv(tmp_path, content, fragment):
         (["--activation", "generic"], "concrete activations"),
         (["--layers", "3,2,1"], "3 inputs"),
         (["--history", "h.txt"], "must end in .csv or .json"),
-        (["--plot", "p.jpg"], "must end in .png"),
+        (["--plot", "p.jpg"], "must end in .png or .svg"),
+        (["--seeds", "0"], "--seeds must be a positive integer, got '0'"),
+        (["--seeds", "two"], "--seeds must be a positive integer, got 'two'"),
+        (["--seeds", "1001"], "--seeds 1001 is more than the limit 1000"),
+        (
+            ["--data", "iri"],
+            "'iri' is neither a built-in data set (xor, iris) nor a .csv file; did you mean iris?",
+        ),
+        (["--data", "iris", "--layers", "2,2,1"], "4 input columns"),
         (["--conventions", "delta,"], "empty name"),
     ],
 )

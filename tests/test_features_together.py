@@ -90,7 +90,7 @@ def test_train_a_softmax_classifier_under_an_optimizer_with_l2(tmp_path, capsys)
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "L2 1/100 on the weights" in out and "optimizers adam, momentum" in out
-    table = training.History(**json.loads(history.read_text()))
+    table = training.History.from_dict(json.loads(history.read_text()))
     assert set(table.losses) == {
         "delta+adam", "delta+momentum", "gradient+adam", "gradient+momentum"
     }  # fmt: skip

@@ -180,12 +180,15 @@ def test_train_a_softmax_classifier_with_l2(tmp_path, capsys):
         [
             "train", "--layers", "2,4,3", "--activation", "tanh,softmax", "--loss", CCE, "--bias",
             "--conventions", "delta,gradient", "--data", str(data), "--epochs", "60",
-            "--lr", "0.5", "--l2", "0.001", "--batch-size", "8",
+            "--lr", "0.5", "--l2", "0.001", "--batch-size", "8", "--seeds", "2",
+            "--history", str(tmp_path / "h.json"),
         ]
     )  # fmt: skip
     out = capsys.readouterr().out
-    assert code == 0
-    last = [line for line in out.splitlines() if line.startswith("59")][0].split()
-    assert float(last[1]) == pytest.approx(float(last[2]), rel=1e-12)  # the same recipe
-    first = [line for line in out.splitlines() if line.startswith("0 ")][0].split()
-    assert float(last[1]) < 0.5 * float(first[1])
+    assert code == 0 and "delta: the same update as the gradient for every parameter" in out
+    history = json.loads((tmp_path / "h.json").read_text())
+    runs = {(r["convention"], r["seed"]): r["losses"] for r in history["runs"]}
+    for seed in (0, 1):
+        delta, grad = runs[("delta", seed)], runs[("gradient", seed)]
+        assert len(delta) == 60 and delta == pytest.approx(grad, rel=1e-12)  # the same recipe
+        assert delta[-1] < 0.5 * delta[0]

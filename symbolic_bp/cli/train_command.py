@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 
 from ..conventions import get_convention
+from ..datasets import DATASETS as BUILTIN_DATA
+from ..datasets import is_builtin, load
 from ..errors import InputError
 from ..files import check_writable
 from ..parsing import parse_number_list
 from . import optim_command
 from .options import build_network, network_options, objective_options, positive_int
 from .progress import progress_bar
+
+DEFAULT_SEEDS = 5  # as symbolic_bp.training.DEFAULT_SEEDS (not imported: NumPy loads lazily)
+MAX_SEEDS = 1000
 
 __all__ = ["add_parser", "run"]
 
@@ -19,8 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t = sub.add_parser(
         "train",
         help="train under several conventions side by side and compare the loss curves",
-        description="Train the network under each convention from the same start on the same "
-        "batches; print a loss table, optionally write the history and a plot.",
+        description="Train the network under each convention from the same starts (--seeds) on "
+        "the same batches; print the median and range of the loss over the seeds, what each "
+        "recipe changes relative to the gradient (from the prover), and optionally write the "
+        "history and one plot.",
     )
     network_options(t, "sigmoid")
     objective_options(t, batch=False)
@@ -33,8 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--data",
         default="xor",
-        metavar="xor|FILE.csv",
-        help="a built-in data set (xor) or a CSV file: inputs then targets in each row "
+        metavar="xor|iris|FILE.csv",
+        help="a built-in data set (xor; iris: Fisher's iris, features scaled to [0, 1], species "
+        "one-hot, default layers 4,5,3) or a CSV file: inputs then targets in each row "
         "(default: %(default)s)",
     )
     t.add_argument(
@@ -44,10 +52,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--batch-size", default=None, metavar="N", help="samples per step (default: all)"
     )
-    t.add_argument("--seed", default="0", metavar="N", help="seed of the start values (default: 0)")
+    t.add_argument(
+        "--seed", default="0", metavar="N", help="the first seed of the start values (default: 0)"
+    )
+    t.add_argument(
+        "--seeds",
+        default=str(DEFAULT_SEEDS),
+        metavar="N",
+        help="train every convention from N starts (seeds --seed, --seed + 1, ...), the same "
+        "for all; the table and plot show the median and range (default: %(default)s)",
+    )
+    t.add_argument(
+        "--no-explain",
+        dest="explain",
+        action="store_false",
+        help="omit the explanation of what each recipe changes relative to the gradient (it "
+        "runs the prover on networks of up to 200 parameters)",
+    )
     t.add_argument("--history", metavar="FILE.csv|FILE.json", help="write the loss per epoch")
     t.add_argument(
-        "--plot", metavar="FILE.png", help="draw the loss curves side by side (needs matplotlib)"
+        "--plot",
+        metavar="FILE.png|FILE.svg",
+        help="draw the median and range of every convention on one axes (needs matplotlib)",
     )
     optim_command.add_train_options(t)
 
@@ -56,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     from .. import training
     from ..codegen.numeric import require_concrete
 
+    if args.layers is None and is_builtin(args.data):
+        args.layers = BUILTIN_DATA[args.data].layers
     names = [n.strip() for n in args.conventions.split(",")]
     if not all(names):
         raise InputError(f"--conventions: empty name in {args.conventions!r}")
@@ -67,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--epochs {epochs} is more than the limit 10000000")
     (lr,) = parse_number_list(args.lr, "--lr")
     seed = positive_int(args.seed, "--seed", minimum=0)
+    seeds = positive_int(args.seeds, "--seeds")
+    if seeds > MAX_SEEDS:
+        raise InputError(f"--seeds {seeds} is more than the limit {MAX_SEEDS}")
     batch = None if args.batch_size is None else positive_int(args.batch_size, "--batch-size")
     optim = optim_command.train_options(args)
     # check every output path before the work, so that a bad one costs nothing
@@ -76,29 +107,41 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--history: {args.history!r} must end in .csv or .json")
     if args.plot is not None:
         check_writable(args.plot, "--plot")
-        if not args.plot.endswith(".png"):
-            raise InputError(f"--plot: {args.plot!r} must end in .png")
+        if not args.plot.endswith((".png", ".svg")):
+            raise InputError(f"--plot: {args.plot!r} must end in .png or .svg")
         training.require_pyplot()
-    if args.data in training.DATASETS:
-        X, T = training.DATASETS[args.data]
-    else:
+    if is_builtin(args.data):
+        X, T = load(args.data)
+    elif args.data.lower().endswith(".csv"):
         X, T = training.load_csv(args.data, net.sizes[0], net.sizes[-1])
-    bar = progress_bar(len(convs) * max(len(optim.optimizers), 1) * epochs, "train")
+    else:
+        load(args.data)  # the one-line error naming the built-in sets
+    runs = len(convs) * max(len(optim.optimizers), 1) * seeds
+    bar = progress_bar(runs * epochs, "train")
     done: dict[str, int] = {}
 
     def report(name: str, epoch: int) -> None:
         done[name] = epoch
         bar.update(sum(done.values()), name)
 
-    history = training.train(net, convs, X, T, epochs, lr, batch, seed, args.data, report, *optim)
+    history = training.train(
+        net, convs, X, T, epochs, lr, batch, seed, args.data, report, *optim, seeds=seeds
+    )
     bar.close()
+    starts = f"seed {seed}" if seeds == 1 else f"seeds {seed} to {seed + seeds - 1}"
     print(
         f"trained {net.describe()} on {args.data} ({X.shape[0]} samples), {epochs} epochs, "
-        f"lr {lr:g}, {'full batch' if batch is None else f'batches of {batch}'}, seed {seed}"
+        f"lr {lr:g}, {'full batch' if batch is None else f'batches of {batch}'}, {starts} "
+        "(the same starts for every convention)"
     )
     if optim.optimizers:
         print(optim_command.train_summary(optim))
     print(training.history_text(history))
+    if args.explain:
+        changes = training.explain_recipes(net, convs, X, T, lr, history.seeds)
+        text = training.explanation_text(changes, args.data, seeds)
+        if text:
+            print(text)
     if args.history is not None:
         training.write_history(history, args.history)
         print(f"wrote {args.history}")
