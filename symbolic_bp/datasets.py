@@ -22,10 +22,12 @@ import difflib
 import io
 from dataclasses import dataclass
 from importlib import resources
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["Dataset", "DATASETS", "load", "is_builtin"]
 
@@ -59,6 +61,8 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray]:
 
     **Raises:** :class:`InputError` listing the built-in names for an unknown one.
     """
+    import numpy as np  # here, so that the command line's parser does not load NumPy
+
     if name == "xor":
         return (
             np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]),
@@ -75,6 +79,8 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _iris() -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     text = resources.files(__package__).joinpath("data", "iris.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))[1:]
     raw = np.array([[float(v) for v in row[:4]] for row in rows])
