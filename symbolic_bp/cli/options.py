@@ -11,7 +11,7 @@ import argparse
 
 from ..conventions import get_convention
 from ..errors import InputError
-from ..model.network import AGH_SIZES, Network, parse_layers
+from ..model.network import AGH_SIZES, MAX_PARAMETERS, Network, parse_layers
 from ..model.objective import Objective, Reduction, parse_l2, parse_reduce
 from .parser import Parser
 
@@ -118,14 +118,15 @@ def build_objective(args: argparse.Namespace) -> Objective:
     return Objective(batch, reductions(args)[0], l2, l2_bias)
 
 
-def build_network(args: argparse.Namespace) -> Network:
-    """The network of the options, with the defaults filled in."""
+def build_network(args: argparse.Namespace, max_parameters: int | None = MAX_PARAMETERS) -> Network:
+    """The network of the options, with the defaults filled in (``max_parameters``: see
+    :meth:`~symbolic_bp.model.network.Network.build`)."""
     layers = str(args.layers if args.layers is not None else NETWORK_DEFAULTS["layers"])
     activation = args.activation if args.activation is not None else args.default_activation
     loss = str(args.loss if args.loss is not None else NETWORK_DEFAULTS["loss"])
     bias = bool(args.bias if args.bias is not None else NETWORK_DEFAULTS["bias"])
     objective = build_objective(args) if hasattr(args, "l2") else None
-    return Network.build(parse_layers(layers), activation, loss, bias, objective)
+    return Network.build(parse_layers(layers), activation, loss, bias, objective, max_parameters)
 
 
 def two_conventions(text: str) -> tuple[str, str]:

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(timeout=args.timeout, started=args.started, reserve=_OUTPUT_SECONDS)
     if args.general:
         return _general(args, a, b, fmt, limits)
-    net = build_network(args)
+    net = build_network(args, max_parameters=None)  # the proof's cost does not follow the count
     selection = _selection(args.parameters, net)
     ca, cb = _reduced(args, a, b)
     bar = progress_bar(net.depth, "prove")

@@ -87,6 +87,7 @@ class Network(Samples, LayerBlocks):
         loss: str | Loss = "half_sse",
         bias: bool = False,
         objective: Objective | None = None,
+        max_parameters: int | None = MAX_PARAMETERS,
     ) -> Network:
         """Validate and build a network.
 
@@ -100,6 +101,9 @@ class Network(Samples, LayerBlocks):
         - ``loss``: ``"half_sse"``, ``"sse"``, ``"cross_entropy"`` or a :class:`Loss`.
         - ``bias``: add a bias ``b{l}_{j}`` to every neuron.
         - ``objective``: a batch and its reduction, an L2 penalty (default: one sample, none).
+        - ``max_parameters``: refuse a larger network (``None``: no limit on the count; the
+          widths and the depth keep theirs). ``prove`` passes ``None``: its cost follows what
+          its layer identities and compact counterexamples grow with, not the count.
 
         >>> Network.build([2, 2, 1], "sigmoid,identity", bias=True).describe()
         '2-2-1, activations sigmoid,identity, loss half_sse, with biases'
@@ -108,10 +112,10 @@ class Network(Samples, LayerBlocks):
         """
         sizes, acts, loss_obj = validated(sizes, activation, loss)
         net = cls(sizes, acts, loss_obj, bool(bias), objective or Objective())
-        if net.parameter_count > MAX_PARAMETERS:
+        if max_parameters is not None and net.parameter_count > max_parameters:
             raise InputError(
                 f"network with {net.parameter_count} parameters is larger than the limit "
-                f"{MAX_PARAMETERS}"
+                f"{max_parameters}"
             )
         return net
 

@@ -43,6 +43,8 @@ from ..model.objective import Objective
 from ..verify import check_stateless
 from .clock import Clock, TimeUp, deadline
 from .conditions import find_conditions
+from .layer_values import NotEvaluable
+from .layer_witness import LayerWitness
 from .layers import LayerChain, compare_layers
 from .neurons import NeuronComparison, compare_neurons, settle_by_expansion
 from .results import (
@@ -154,6 +156,14 @@ class _InstanceProof:
             ):
                 self._layer_at_a_time(self.chain)
                 return
+        if self.net.parameter_count > self.limits.neuron_parameters:
+            self.rows = _uniform_rows(self.net, UNKNOWN, "too large for the per-neuron prover")
+            self.notes.append(
+                f"{self.net.parameter_count} parameters: the per-neuron prover (one rule per "
+                f"parameter) is not run above {self.limits.neuron_parameters}, and the layer "
+                "rules did not settle this network"
+            )
+            return
         self._per_neuron()
 
     def _per_neuron(self) -> None:
@@ -197,8 +207,7 @@ class _InstanceProof:
                     rows[(l, kind)] = _row(l, kind, count, UNKNOWN, "not settled", name, diff)
                     open_.append(name)
         self.rows = [rows[key] for key in sorted(rows)]
-        search = WitnessSearch(net, self.a, self.b, self.clock)
-        found = search.find(open_, self.limits.counterexample_attempts)
+        found = self._layer_witnesses(chain, open_)
         for row in rows.values():
             if row.representative in found:
                 row.status, row.counts = DIFFERS, {EQUAL: 0, DIFFERS: row.count, UNKNOWN: 0}
@@ -207,10 +216,39 @@ class _InstanceProof:
         self.notes.append(
             "large network: each layer was settled at once, from one identity for a symbolic "
             "neuron index (equal) or from one counterexample for its first parameter, certified "
-            "on the concrete rules, which the relabelling of neurons carries to every parameter "
-            "of the layer (differs); the layer rules were checked against the per-neuron rules "
-            f"of {_checked(chain)} first"
+            "(disjoint enclosures of the two exact values, computed from the layer rules, or on "
+            "the concrete rules where the per-neuron search ran), which the relabelling of "
+            "neurons carries to every parameter of the layer (differs); the layer rules were "
+            f"checked against the per-neuron rules of {_checked(chain)} first"
         )
+
+    def _layer_witnesses(self, chain: LayerChain, names: list[str]) -> dict[str, Counterexample]:
+        """Counterexamples for the layers' representatives: from the layer rules at a compact
+        point (cost linear in the widths) for built-in recipes; the per-neuron search for what
+        that leaves open (or for a recipe of yours), on networks small enough for it."""
+        limits, found = self.limits, {}
+        if chain.builtin and names:
+            try:
+                search = LayerWitness(chain, self.a, self.b, self.clock)
+                found = search.find(names, limits.counterexample_attempts)
+            except NotEvaluable as exc:
+                self.notes.append(f"counterexamples searched neuron by neuron: {exc}")
+        rest = [n for n in names if n not in found]
+        if rest and self.net.parameter_count <= limits.neuron_witness_parameters:
+            search_neurons = WitnessSearch(self.net, self.a, self.b, self.clock)
+            found.update(search_neurons.find(rest, limits.counterexample_attempts))
+        elif rest:
+            self.notes.append(
+                f"no counterexample from the layer rules for {', '.join(rest)}; the per-neuron "
+                f"search is not run above {limits.neuron_witness_parameters} parameters"
+            )
+        if any("*" in name for c in found.values() for name in c.point):
+            self.notes.append(
+                "the counterexample's point is compact: w{l}_*_* gives every weight of layer l "
+                "the same value, w{l}_{j}_* every weight into neuron j, w{l}_*_{i} every weight "
+                "out of neuron i of layer l-1, b{l}_* every bias of layer l"
+            )
+        return found
 
     # -- after the verdicts -----------------------------------------------------------------
     def differs(self) -> bool:

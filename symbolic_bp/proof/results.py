@@ -99,6 +99,12 @@ class Limits:
     - ``layer_witness_parameters``: above this many parameters, layers whose layer identity
       fails are settled a layer at a time (one certified counterexample per layer) instead of
       parameter by parameter (below it the report shows a difference per neuron).
+    - ``neuron_witness_parameters``: the per-neuron counterexample search (one rule and one
+      interval operation per weight) runs only on networks up to this size; a larger one
+      relies on the layer rules' witness (:mod:`~symbolic_bp.proof.layer_witness`).
+    - ``neuron_parameters``: the per-neuron prover (one rule per parameter) runs only on
+      networks up to this size; a larger network whose recipes the layer rules cannot
+      represent is ``unknown``, with a note, instead of exhausting memory.
     """
 
     timeout: float | None = 120.0
@@ -111,6 +117,8 @@ class Limits:
     condition_layers: int = 4
     gradient_crosscheck_parameters: int = 40
     layer_witness_parameters: int = 20
+    neuron_witness_parameters: int = 200_000
+    neuron_parameters: int = 5_000_000
 
 
 @dataclass(frozen=True)
