@@ -341,3 +341,81 @@ def test_any_signal_letter_exports_the_same_numbers(letter):
             np.testing.assert_allclose(new[name], want[name], rtol=1e-13, atol=1e-15)
     finally:
         unregister("lettered_test")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function without overflow at any magnitude (an oracle independent of the
+    exporter's forms)."""
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _reference_delta(params: dict, X: np.ndarray, T: np.ndarray, lr: float) -> tuple:
+    """A hand-written step of ``delta`` for sigmoid layers, half_sse, biases."""
+    depth = len(params) // 2
+    ys = [X]
+    for l in range(1, depth + 1):
+        ys.append(_sigmoid(ys[-1] @ params[f"W{l}"].T + params[f"b{l}"]))
+    y = ys[-1]
+    loss = 0.5 * np.sum((T - y) ** 2) / len(X)
+    new, delta = {}, (T - y) * y * (1.0 - y)
+    for l in range(depth, 0, -1):
+        new[f"W{l}"] = params[f"W{l}"] + lr / len(X) * (delta.T @ ys[l - 1])
+        new[f"b{l}"] = params[f"b{l}"] + lr / len(X) * delta.sum(axis=0)
+        if l > 1:
+            delta = (delta @ params[f"W{l}"]) * ys[l - 1] * (1.0 - ys[l - 1])
+    return loss, new
+
+
+@pytest.mark.parametrize("scale", [1.0, 800.0, 1e4], ids=["moderate", "800", "1e4"])
+def test_in_place_step_equals_the_reference_without_warnings(scale):
+    """The in-place step against a hand-written one on random data, also where every net input
+    is of magnitude 800 or more (saturated sigmoids), with every floating-point warning an
+    error."""
+    net = Network.build([6, 5, 4, 3], "sigmoid", bias=True)
+    rng = np.random.default_rng(8)
+    params = random_params(net, rng, 1.0)
+    X = scale * rng.choice([-1.0, 1.0], size=(7, 6)) * rng.uniform(1.0, 2.0, size=(7, 6))
+    T = rng.uniform(size=(7, 3))
+    mod = load_module(net, "delta")
+    with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
+        warnings.simplefilter("error")
+        loss, new = mod.step(params, X, T, 0.4)
+    want_loss, want = _reference_delta(params, X, T, 0.4)
+    assert loss == pytest.approx(want_loss, rel=1e-12, abs=1e-300)
+    for name in want:
+        np.testing.assert_allclose(new[name], want[name], rtol=1e-12, atol=1e-15)
+
+
+def test_work_arrays_are_reused_without_aliasing():
+    """Two batch sizes in turn, and the same call twice: every result is the reference's, and
+    a result already returned is never changed by a later call (the work arrays are the
+    module's; what it returns is fresh)."""
+    net = Network.build([5, 4, 3], "sigmoid", bias=True)
+    mod = load_module(net, "delta")
+    rng = np.random.default_rng(9)
+    params = random_params(net, rng)
+    data = [(rng.uniform(-1, 1, size=(b, 5)), rng.uniform(size=(b, 3))) for b in (6, 3, 6, 1, 3)]
+    results = [mod.step(params, X, T, 0.5) for X, T in data]
+    kept = [(loss, {k: v.copy() for k, v in new.items()}) for loss, new in results]
+    again = mod.step(params, *data[0], 0.5)
+    for (X, T), (loss, new), (loss_kept, new_kept) in zip(data, results, kept, strict=True):
+        want_loss, want = _reference_delta(params, X, T, 0.5)
+        assert loss == loss_kept == pytest.approx(want_loss, rel=1e-13)
+        for name in want:
+            np.testing.assert_array_equal(new[name], new_kept[name])  # not overwritten
+            np.testing.assert_allclose(new[name], want[name], rtol=1e-12, atol=1e-15)
+    assert again[0] == results[0][0]
+    for name in again[1]:
+        np.testing.assert_array_equal(again[1][name], results[0][1][name])
+        assert not np.shares_memory(again[1][name], results[0][1][name])
+    grads = mod.gradients(params, *data[1])
+    assert all(not np.shares_memory(grads[n], again[1][n]) for n in grads)
+
+
+def test_step_allocates_only_what_it_returns():
+    """After the first call of a batch size, a step makes no array but its results: the
+    elementwise work is done in place (``out=``) in the module's work arrays."""
+    source = export_source(Network.build([64, 64, 64, 10], "sigmoid", bias=True), "delta")
+    body = source.split("def _updates")[1].split("\ndef ")[0]
+    assert "numpy.tanh(y1, out=y1)" in body and "out=work['e1']" in body
+    assert "*" not in body.split("loss = ")[0].split("lr_mean")[0]  # no a*b: all in place

@@ -70,6 +70,26 @@ LAYERS = {layers}
 BIAS = {bias}
 CONVENTION = {convention!r}
 PARAMETERS = {names}
+#: the work arrays of _updates and their widths: each is (batch, width), made once per batch
+#: size and reused, so that a step allocates only the arrays it returns (and "ones", (batch,))
+WORK = {work}
+_SPARE = {{}}  # batch size -> a set of work arrays not in use
+
+
+def _work(batch):
+    """A set of work arrays for a batch of this size, not in use by another call (a call takes
+    it out of _SPARE and puts it back when done: concurrent calls never share one)."""
+    work = _SPARE.pop(batch, None)
+    if work is None:
+        work = {{name: numpy.empty((batch, width)) for name, width in WORK.items()}}
+        work["ones"] = numpy.ones(batch)  # column sums as a product: ones @ A
+    return work
+
+
+def _done(batch, work):
+    if len(_SPARE) >= 4:  # a few batch sizes at most are kept
+        _SPARE.clear()
+    _SPARE[batch] = work
 
 
 def forward(params, X):
@@ -81,7 +101,9 @@ def forward(params, X):
 
 def _updates(params, X, T, lr):
     """(loss before the step, {{name: mean over the batch of the per-sample update}})."""
+    work = _work(X.shape[0])
 {body}
+    _done(X.shape[0], work)
     return loss, {{{returns}}}
 
 
@@ -182,7 +204,7 @@ def export_source(net: Network, convention: str | Convention = "delta") -> str:
         raise InputError(
             f"convention {conv.name!r} cannot be exported as matrix code: {exc}"
         ) from None
-    forward, body, names = updates_body(rules)
+    forward, body, names, work = updates_body(rules)
     small = net.parameter_count <= SCALAR_LIMIT
     returns = ", ".join(f"'{n}': d{n}" for n in names)
     from .. import __version__
@@ -203,6 +225,7 @@ def export_source(net: Network, convention: str | Convention = "delta") -> str:
         layers=tuple(net.sizes),
         bias=net.bias,
         names=tuple(names),
+        work=work,
         forward="\n".join("    " + ln for ln in forward),
         body="\n".join("    " + ln for ln in body),
         returns=returns,

@@ -225,6 +225,8 @@ def _opaque(
             "_sympystr": text,
             "_numpycode": numpy,
             "explicit": staticmethod(lambda a: explicit.xreplace({X: a})),
+            # the form printed as NumPy code (safe where one is known), for in-place code
+            "numeric_form": staticmethod(lambda a: printed.xreplace({X: a})),
             "is_real": True,
         }
         if fdiff is not None:
