@@ -16,8 +16,8 @@ import symbolic_bp
 from symbolic_bp.cli.main import COMMANDS, build_parser
 
 #: modules no proof needs: NumPy code generation, training, optimizers, tracing a user's code
+#: (NumPy itself is the prover's too: counterexamples in vectorised float64 intervals)
 NUMERIC_ONLY = (
-    "numpy",
     "symbolic_bp.codegen.numeric",
     "symbolic_bp.codegen.export",
     "symbolic_bp.codegen.vectorise",
