@@ -310,7 +310,7 @@ def test_network_build_takes_the_layers_as_text():
     assert net.sizes == (2, 3, 1) and net == sbp.Network.build([2, 3, 1], "sigmoid")
     with pytest.raises(sbp.InputError) as info:
         sbp.Network.build("2,x,1")
-    assert str(info.value).startswith("layers: 'x' is not a positive whole number in '2,x,1'")
+    assert str(info.value).startswith("sizes: 'x' is not a positive whole number in '2,x,1'")
     assert "character" not in str(info.value)
 
 
