@@ -17,6 +17,7 @@ advance. Writing is atomic per file and the output is byte-identical from run to
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
@@ -269,7 +270,7 @@ def _meaning(report: Report, against: dict[str, Report]) -> list:
     return out
 
 
-def index_page() -> Document:
+def index_page(names: Sequence[str] = BUILT_IN) -> Document:
     doc = Document("symbolic_bp: backpropagation recipes, derived and proven")
     doc.blocks.append(
         Para(
@@ -290,32 +291,35 @@ def index_page() -> Document:
     )
     doc.blocks.append(Heading("Conventions"))
     entries = []
-    for name in BUILT_IN:
+    for name in names:
         entries.append((name, f"conventions/{name}", CONVENTIONS[name].description))
     doc.blocks.append(Links(tuple(entries)))
     return doc
 
 
-def site_pages() -> dict[str, Document]:
-    """Every page by its path without extension (``"conventions/delta"``)."""
+def site_pages(extra: Sequence[str] = ()) -> dict[str, Document]:
+    """Every page by its path without extension (``"conventions/delta"``): the built-in
+    conventions' and those of the registered conventions named in ``extra``."""
+    names = (*BUILT_IN, *(name for name in extra if name not in BUILT_IN))
     pages: dict[str, Document] = {}
     pages["question"] = question_page()
     pages["general"] = general_document(prove_general(AGH, MLM))
-    for name in BUILT_IN:
+    for name in names:
         pages[f"conventions/{name}"] = convention_page(name)
-    pages["index"] = index_page()
+    pages["index"] = index_page(names)
     return pages
 
 
-def write_site(out: str | os.PathLike[str]) -> list[Path]:
+def write_site(out: str | os.PathLike[str], extra: Sequence[str] = ()) -> list[Path]:
     """Write every page as ``.html`` and ``.md`` under ``out`` (created if missing, parent
-    must exist); returns the files written, in order."""
+    must exist), with a page for each registered convention named in ``extra`` besides the
+    built-in ones; returns the files written, in order."""
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise InputError(f"{_OUT()}{str(out)!r} exists and is not a directory")
     if not root.parent.is_dir():
         raise InputError(f"{_OUT()}directory {str(root.parent)!r} does not exist")
-    pages = site_pages()  # all the work first: an error writes nothing
+    pages = site_pages(extra)  # all the work first: an error writes nothing
     written: list[Path] = []
     try:
         (root / "conventions").mkdir(parents=True, exist_ok=True)

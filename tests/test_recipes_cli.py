@@ -349,3 +349,23 @@ def test_through_a_subprocess(files):
         bad.stderr
         == "symbolic-bp: error: --recipes raises.py:4: ZeroDivisionError: division by zero\n"
     )
+
+
+def test_docs_writes_a_page_for_each_recipe_a_file_adds(files, capsys, monkeypatch):
+    import symbolic_bp.site as site
+
+    seen = {}
+
+    def write_site(out, extra=()):
+        seen["extra"] = list(extra)
+        seen["index"] = site.index_page((*site.BUILT_IN, *extra)).markdown()
+        if extra:
+            seen["page"] = site.convention_page(extra[0]).markdown()
+        return []
+
+    monkeypatch.setattr(site, "write_site", write_site)
+    assert main(["docs", "--recipes", "mine.py", "--recipes", "wrong.py", "--out", "site"]) == 0
+    assert seen["extra"] == ["mine", "wrong"]
+    assert "conventions/mine" in seen["index"] and "conventions/wrong" in seen["index"]
+    assert "mine gives the gradient's update for all 14 parameters" in seen["page"]
+    assert main(["docs", "--out", "site"]) == 0 and seen["extra"] == []

@@ -13,7 +13,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "docs",
         help="write the documentation pages (HTML and Markdown)",
         description="Write the documentation pages: an index, the original question answered "
-        "side by side, the general proof, and one page per convention.",
+        "side by side, the general proof, and one page per built-in convention and per "
+        "convention a --recipes file registers.",
     )
     o.add_argument("--out", required=True, metavar="DIR", help="directory to write (created)")
 
@@ -21,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..site import write_site
 
-    written = write_site(args.out)
+    written = write_site(args.out, getattr(args, "recipe_conventions", ()))
     index = Path(args.out) / "index.html"
     print(f"wrote {len(written)} files under {args.out}; open {index}")
     return 0

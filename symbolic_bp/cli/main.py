@@ -93,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command is None:
                 parser.print_help()
                 return 2
-            with recipes_loaded(args.recipes):
+            with recipes_loaded(args.recipes) as added:
+                args.recipe_conventions = added
                 return int(command_module(args.command).run(args))
     except SymbolicBPError as exc:
         print(f"symbolic-bp: error: {exc}", file=sys.stderr)

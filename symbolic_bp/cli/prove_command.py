@@ -49,7 +49,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--conventions",
         default=None,  # so that --optimizers can tell it was given
         metavar="A,B",
-        help=f"two of: {', '.join(CONVENTIONS)} (default: {DEFAULT_CONVENTIONS})",
+        help=f"two of: {', '.join(CONVENTIONS)}, the aliases agh (error_at_update) and mlm "
+        f"(delta), or a recipe a --recipes file registers (default: {DEFAULT_CONVENTIONS})",
     )
     optim_command.add_prove_options(p, choice)
     p.add_argument(

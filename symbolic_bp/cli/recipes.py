@@ -67,15 +67,16 @@ def _registries() -> dict[str, dict]:
 
 
 @contextmanager
-def recipes_loaded(paths: Sequence[str] | None) -> Iterator[None]:
+def recipes_loaded(paths: Sequence[str] | None) -> Iterator[list[str]]:
     """Run the recipes files ``paths`` (none: nothing happens) for the duration of the block,
-    then put every registry back as it was.
+    then put every registry back as it was. Yields the names of the conventions the files
+    added, in the order they were registered (``docs`` writes a page for each).
 
     **Raises:** :class:`~symbolic_bp.errors.InputError` for a file that is missing, cannot be
     compiled, raises, replaces a registered name or changes a built-in recipe's code.
     """
     if not paths:
-        yield
+        yield []
         return
     from ..conventions import is_builtin, restore_builtin_code
 
@@ -100,7 +101,7 @@ def recipes_loaded(paths: Sequence[str] | None) -> Iterator[None]:
                         f"--recipes {path}: changes the code of the built-in convention "
                         f"{name!r}; subclass it under a name of its own instead"
                     )
-        yield
+        yield [name for name in registries["convention"] if name not in saved["convention"]]
     finally:
         restore_builtin_code()
         for kind, registry in registries.items():
