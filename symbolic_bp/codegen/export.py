@@ -18,7 +18,8 @@ printed by SymPy's NumPy printer after common-subexpression elimination (:func:`
 numerically safe forms: sigmoid through ``tanh``, softplus through ``logaddexp``, ``log`` of a
 sigmoid through ``logaddexp``, and ``f'(e)`` through the layer's output ``g(y)`` where the
 activation has one (sigmoid: ``y (1 - y)``), so that inputs of magnitude 1000 give finite values
-without warnings.
+without warnings. The step's elementwise work is written in place
+(:mod:`~symbolic_bp.codegen.inplace`) into work arrays made once per batch size (``WORK``).
 
 >>> from symbolic_bp.model.network import Network
 >>> mod = load_module(Network.build([2, 2, 1], "sigmoid", bias=True), "delta")
