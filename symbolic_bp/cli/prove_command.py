@@ -14,6 +14,7 @@ from ..conventions import CONVENTIONS, Convention, Reduced, get_convention
 from ..errors import InputError
 from ..model.network import Network
 from ..proof import Limits, prove, prove_general
+from ..proof.steps import explain
 from ..render import general_text, report_text
 from ..render.data import general_json, write_report_json
 from ..render.derivation import general_document, report_document
@@ -61,6 +62,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "cross_entropy; categorical_cross_entropy, with its softmax output, when given) and "
         "--bias/--no-bias (default: both)",
     )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="show the counterexample's arithmetic step by step (forward pass, both recipes' "
+        "signals, both updates) with exact values; JSON key explanation (networks of at most "
+        "200 parameters, not with --general)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
         "--format",
@@ -98,6 +106,10 @@ def _format(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.optimizers is not None:
+        if args.explain:
+            raise InputError(
+                "--explain: not with --optimizers; it explains a backprop counterexample"
+            )
         return optim_command.run_prove(args)
     optim_command.refuse_optimizer_options(args)
     a, b = two_conventions(args.conventions or DEFAULT_CONVENTIONS)
@@ -106,6 +118,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--timeout must be a positive number of seconds, got {args.timeout!r}")
     # the limit is the whole command's: counted from start-up, a moment kept to print the result
     limits = Limits(timeout=args.timeout, started=args.started, reserve=_OUTPUT_SECONDS)
+    if args.explain and (args.general or fmt not in ("text", "json")):
+        what = "--general" if args.general else f"--format {fmt}"
+        raise InputError(
+            f"--explain: not with {what}; it explains one network's counterexample "
+            "as text or --json"
+        )
     if args.general:
         return _general(args, a, b, fmt, limits)
     net = build_network(args, max_parameters=None)  # the proof's cost does not follow the count
@@ -123,10 +141,11 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
+    steps = explain(report) if args.explain else None  # before printing: a refusal prints nothing
     if fmt == "json":
-        write_report_json(report, sys.stdout, selection)
+        write_report_json(report, sys.stdout, selection, explanation=steps)
     elif fmt == "text":
-        print(report_text(report))
+        print(report_text(report, steps))
     else:
         print(report_document(report).render(fmt), end="")
     return report.exit_code

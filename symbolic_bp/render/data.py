@@ -51,7 +51,11 @@ def parameter_rows(
 
 
 def write_report_json(
-    report: Report, stream: TextIO, selection: str | Sequence[str] | None = None, indent: int = 2
+    report: Report,
+    stream: TextIO,
+    selection: str | Sequence[str] | None = None,
+    indent: int = 2,
+    explanation: Any = None,
 ) -> None:
     """Write :func:`report_json` to ``stream``, the per-parameter rows streamed one per line
     (a network of millions of parameters is never held as one text)."""
@@ -65,6 +69,8 @@ def write_report_json(
         else ("selected" if selection else "none")
     )
     head["parameters_listed"] = listed
+    if explanation is not None:  # the counterexample's arithmetic (prove --explain)
+        head["explanation"] = explanation.to_dict()
     head = with_symbols(head, report.conventions, report.network.activations)
     mark = "\u0000parameters\u0000"
     items = list(head.items())

@@ -9,6 +9,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..proof.steps import HandSteps, value_text
 from ..proof.results import (
     DIFFERS,
     EQUAL,
@@ -28,6 +29,7 @@ __all__ = [
     "approx_text",
     "counterexample_lines",
     "with_legend",
+    "arithmetic_lines",
 ]
 
 
@@ -51,8 +53,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def report_text(report: Report) -> str:
-    """The report as plain text (deterministic: no timings unless asked)."""
+def report_text(report: Report, explanation: HandSteps | None = None) -> str:
+    """The report as plain text (deterministic: no timings unless asked); with
+    ``explanation``, the counterexample's arithmetic step by step after it."""
     a, b = report.conventions
     net = report.network
     counts = report.counts()
@@ -117,6 +120,9 @@ def report_text(report: Report) -> str:
     if ce is not None:
         lines.append("")
         lines.extend(_counterexample_lines(ce))
+    if explanation is not None:
+        lines.append("")
+        lines.extend(arithmetic_lines(explanation))
     if report.equivalent is False:
         lines.append("")
         if report.conditions:
@@ -162,6 +168,28 @@ def _counterexample_lines(ce: Counterexample, where: str = "") -> list[str]:
             lines.append(f"  {name}: Delta {ce.parameter} in {value} ~ {approx}")
     if not ce.exact:
         lines.append("  (rigorous enclosures of the exact values: disjoint, so they differ)")
+    return lines
+
+
+def arithmetic_lines(steps: HandSteps) -> list[str]:
+    """The counterexample's arithmetic as text: the forward pass, each recipe's signals from
+    the output layer down, both updates; every value exact."""
+    acts = ", ".join(f"{k}(x) = {v}" for k, v in steps.activations.items())
+    lines = [
+        f"Step by step (exact arithmetic at the point above{'; ' + acts if acts else ''}):",
+        "  forward pass:",
+    ]
+    for symbol, formula, value in steps.forward:
+        if not formula:  # the derivative at the neuron just shown
+            lines[-1] += f", {symbol} = {value_text(value)}"
+            continue
+        lines.append(f"    {symbol} = {formula} = {value_text(value)}")
+    for name, rows in steps.signals.items():
+        lines.append(f"  {name}'s signals, output layer first:")
+        lines.extend(f"    {s} = {f} = {value_text(v)}" for s, f, v in rows)
+    lines.append("  the updates:")
+    for name, (symbol, formula, value) in steps.updates.items():
+        lines.append(f"    {name}: {symbol} = {formula} = {value_text(value)}")
     return lines
 
 
