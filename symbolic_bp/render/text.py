@@ -9,7 +9,6 @@ from typing import Any
 
 import sympy as sp
 
-from ..proof.steps import HandSteps, value_text
 from ..proof.results import (
     DIFFERS,
     EQUAL,
@@ -19,6 +18,7 @@ from ..proof.results import (
     Report,
     rational_text,
 )
+from ..proof.steps import HandSteps, value_text
 from .data import difference_text
 from .legend import legend, legend_lines
 
