@@ -217,3 +217,16 @@ def test_files_are_byte_identical_on_rerun(tmp_path):
     assert first == again
     assert first["svg"].startswith(b"<?xml") and first["png"][:4] == b"\x89PNG"
     assert b"<dc:date>" not in first["svg"]
+
+
+def test_a_factor_that_can_vanish_is_not_called_positive():
+    """relu' is 0 for negative inputs: 1/relu'(e2_1) is not a positive factor everywhere, and
+    the text must not say it is."""
+    net = Network.build([2, 2, 1], "relu", bias=True)
+    (agh,) = explain_recipes(net, ["error_at_update"], *XOR, lr=0.5, seeds=[0])
+    layer1 = [c for c in agh.layers if c.layer == 1]
+    assert layer1 and all(c.factors and c.sign == "not decided" for c in layer1)
+    text = explanation_text([agh], "xor", 1)
+    assert "a factor whose sign is not decided" in text and "a positive factor" not in text
+    assert "like a larger (or smaller) learning rate" not in text
+    assert "convergence speed is not correctness" in text

@@ -7,6 +7,8 @@ over seeds (median and range per epoch) that the table and the plot show.
 >>> band = h.band("delta")
 >>> band.median.tolist(), band.low.tolist(), band.high.tolist()
 ([4.0, 2.0, 1.0], [3.0, 1.0, 0.5], [5.0, 4.0, 2.0])
+>>> h
+<History 2-2-1 on xor: delta; 3 epochs, lr 0.5, seeds 0, 1, 2>
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ class Run:
     losses: list[float]
     diverged: int | None = None
     outputs: list[list[float]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        end = f"diverged at epoch {self.diverged}" if self.diverged is not None else "finite"
+        return f"<Run {self.label} seed {self.seed}: {len(self.losses)} epochs, {end}>"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -74,6 +80,13 @@ class History:
     lr: float
     seeds: list[int] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        seeds = ", ".join(map(str, self.seeds))
+        return (
+            f"<History {self.network} on {self.data}: {', '.join(self.labels)}; "
+            f"{self.epochs} epochs, lr {self.lr:g}, seeds {seeds}>"
+        )
 
     @property
     def labels(self) -> list[str]:
