@@ -369,3 +369,54 @@ def test_docs_writes_a_page_for_each_recipe_a_file_adds(files, capsys, monkeypat
     assert "conventions/mine" in seen["index"] and "conventions/wrong" in seen["index"]
     assert "mine gives the gradient's update for all 14 parameters" in seen["page"]
     assert main(["docs", "--out", "site"]) == 0 and seen["extra"] == []
+
+
+OPTIMIZER = '''
+from symbolic_bp import Optimizer, register_optimizer
+
+
+class HeavyBall(Optimizer):
+    """Momentum written with the learning rate inside the velocity: v = mu v + lr g; p -= v"""
+
+    name = "heavy_ball"
+    hyperparameters = ("lr", "mu")
+    state = ("v",)
+
+    def step(self, t, p, state, grad, h):
+        v = h.mu * state["v"] + h.lr * grad(p)
+        return p - v, {"v": v}
+
+
+register_optimizer(HeavyBall())
+'''
+
+
+def test_a_recipes_file_may_add_an_optimizer_but_not_replace_one(files, capsys):
+    from symbolic_bp.optim.recipes import OPTIMIZERS
+
+    before = dict(OPTIMIZERS)
+    (files / "opt.py").write_text(OPTIMIZER)
+    args = ["prove", "--recipes", "opt.py", "--json", "--optimizers"]
+    assert main([*args, "heavy_ball,momentum_lr_inside"]) == 0  # the same recipe
+    assert json.loads(capsys.readouterr().out)["equivalent"] is True
+    assert main([*args, "heavy_ball,nesterov"]) == 1
+    assert json.loads(capsys.readouterr().out)["counterexample"] is not None
+    assert OPTIMIZERS == before
+    (files / "opt2.py").write_text(OPTIMIZER.replace('"heavy_ball"', '"adam"'))
+    assert main(["prove", "--recipes", "opt2.py"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "opt2.py:17: the optimizer 'adam' is already registered" in err
+
+
+def test_a_patch_the_calling_code_made_is_kept(files, capsys, monkeypatch):
+    """main() puts the built-in classes back as they were when it was called, not as they were
+    registered: the caller's own patch (here one that keeps delta's rules) survives."""
+    original = sbp.Delta.update
+
+    def update(self, net, l, j, inp, signal):
+        return original(self, net, l, j, inp, signal)
+
+    monkeypatch.setattr(sbp.Delta, "update", update)
+    assert main(["prove", "--recipes", "mine.py", "--conventions", "mine,delta"]) == 0
+    assert sbp.Delta.update is update
+    assert not is_builtin(sbp.get_convention("delta"))  # patched: a user's recipe now

@@ -78,11 +78,12 @@ def recipes_loaded(paths: Sequence[str] | None) -> Iterator[list[str]]:
     if not paths:
         yield []
         return
-    from ..conventions import is_builtin, restore_builtin_code
+    from ..conventions import builtin_code, is_builtin, restore_builtin_code
 
     registries = _registries()
     saved = {kind: dict(registry) for kind, registry in registries.items()}
     builtin = {name for name, conv in saved["convention"].items() if is_builtin(conv)}
+    code = builtin_code()  # put back as it was, also a patch the calling Python code made
     modules: list[str] = []
     try:
         for path in paths:
@@ -103,7 +104,7 @@ def recipes_loaded(paths: Sequence[str] | None) -> Iterator[list[str]]:
                     )
         yield [name for name in registries["convention"] if name not in saved["convention"]]
     finally:
-        restore_builtin_code()
+        restore_builtin_code(code)
         for kind, registry in registries.items():
             registry.clear()
             registry.update(saved[kind])

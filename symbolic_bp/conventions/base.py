@@ -38,6 +38,7 @@ __all__ = [
     "by_neuron",
     "is_builtin",
     "restore_builtin_code",
+    "builtin_code",
     "recipe_value",
     "batch_scale",
 ]
@@ -263,21 +264,28 @@ def mark_builtin(cls: type) -> None:
     BUILTIN_TYPES[cls] = tuple((klass, dict(vars(klass))) for klass in cls.__mro__)
 
 
-def restore_builtin_code() -> list[str]:
-    """Put back every built-in recipe class's code as it was registered (a method patched onto
-    ``Delta`` is removed); return the names of the classes that had changed."""
+def builtin_code() -> dict[type, dict[str, object]]:
+    """What every class of the built-in recipes holds now, for :func:`restore_builtin_code`."""
+    return {klass: dict(vars(klass)) for snap in BUILTIN_TYPES.values() for klass, _ in snap}
+
+
+def restore_builtin_code(code: dict[type, dict[str, object]] | None = None) -> list[str]:
+    """Put back every built-in recipe class's code as it was in ``code`` (from
+    :func:`builtin_code`; default: as it was registered), so that a method patched onto
+    ``Delta`` since is removed; return the names of the classes that had changed."""
     changed = []
-    for snapshot in BUILTIN_TYPES.values():
-        for klass, saved in snapshot:
-            now = dict(vars(klass))
-            if now.keys() == saved.keys() and all(now[k] is saved[k] for k in saved):
-                continue
-            changed.append(klass.__name__)
-            for key in now.keys() - saved.keys():
-                delattr(klass, key)
-            for key, value in saved.items():
-                if now.get(key) is not value:
-                    setattr(klass, key, value)
+    if code is None:
+        code = {k: v for snap in BUILTIN_TYPES.values() for k, v in snap}
+    for klass, saved in code.items():
+        now = dict(vars(klass))
+        if now.keys() == saved.keys() and all(now[k] is saved[k] for k in saved):
+            continue
+        changed.append(klass.__name__)
+        for key in now.keys() - saved.keys():
+            delattr(klass, key)
+        for key, value in saved.items():
+            if now.get(key) is not value:
+                setattr(klass, key, value)
     return sorted(set(changed))
 
 
