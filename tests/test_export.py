@@ -412,9 +412,10 @@ def test_work_arrays_are_reused_without_aliasing():
     assert all(not np.shares_memory(grads[n], again[1][n]) for n in grads)
 
 
-def test_step_allocates_only_what_it_returns():
-    """After the first call of a batch size, a step makes no array but its results: the
-    elementwise work is done in place (``out=``) in the module's work arrays."""
+def test_forward_pass_and_signals_are_written_in_place():
+    """The forward pass of the step (matrix products, activations) is done in place
+    (``out=``) in the module's work arrays: no product ``a*b`` makes a fresh array there. (The
+    loss and the returned updates still make their own arrays.)"""
     source = export_source(Network.build([64, 64, 64, 10], "sigmoid", bias=True), "delta")
     body = source.split("def _updates")[1].split("\ndef ")[0]
     assert "numpy.tanh(y1, out=y1)" in body and "out=work['e1']" in body
