@@ -125,3 +125,52 @@ def test_json_symbols_are_the_families_its_values_use(capsys):
     assert "b{l}_{j}" not in symbols and not re.search(r"\bb\d+_\d+", text)
     general = json.loads(_run(capsys, "prove", "--general", "--json"))
     assert "d[l, j]" in general["symbols"]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "acts", "pair"),
+    [
+        pytest.param([2, 3, 2, 1], "sigmoid,relu,sigmoid", ("error_at_update", "delta"), id="srs"),
+        pytest.param([2, 2, 1], "tanh,relu", ("output_derivative", "error_at_update"), id="tr"),
+        pytest.param([2, 2, 1], "sigmoid", ("error_at_update", "output_derivative"), id="ss"),
+    ],
+)
+def test_concrete_differences_are_folded_and_equal_to_the_raw_ones(sizes, acts, pair):
+    import random
+
+    import sympy as sp
+
+    from symbolic_bp.model.network import Network
+    from symbolic_bp.proof import prove
+
+    net = Network.build(sizes, acts, bias=True)
+    report = prove(net, *pair)
+    rng = random.Random(7)
+    shown_any = False
+    for r in report.parameters:
+        if r.raw_difference is None:
+            continue
+        shown = r.difference
+        text = sp.sstr(shown)
+        # named derivatives, no powers of an activation's output left
+        assert not re.search(r"(sigmoid|tanh)\(e\d+_\d+\)\*\*2", text), text
+        shown_any = True
+        # an independent check: both forms written out and evaluated at random points
+        for _ in range(3):
+            free = sorted(r.raw_difference.free_symbols | shown.free_symbols, key=str)
+            point = {
+                s: sp.Rational(rng.choice([-3, -2, -1, 1, 2, 3]), rng.choice([1, 2, 3]))
+                for s in free
+            }
+            a = sp.N(net.unfold(shown).xreplace(point), 40)
+            b = sp.N(net.unfold(r.raw_difference).xreplace(point), 40)
+            assert abs(a - b) <= sp.Float("1e-30") * (1 + abs(b)), (r.name, a, b)
+    assert shown_any
+
+
+def test_the_issue_example_reads_in_named_derivatives(capsys):
+    body, _ = _split(_run(capsys, "prove", "--activation", "sigmoid,relu,sigmoid"))
+    assert (
+        "w1_1_1: delta - error_at_update = eta*x_1*(r2_1*w2_1_1*(relu'(e2_1)*sigmoid'(e3_1) - 1)"
+        in body
+    )

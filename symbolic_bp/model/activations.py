@@ -256,6 +256,10 @@ def _make(
 ) -> Activation:
     forms = tuple(sorted((numeric or {}).items()))
     classes = _opaque(name, expr, forms, by_layer) if opaque else None
+    if classes is not None and through_output is not None and through_output.is_polynomial(Y):
+        # f'(a) = g(f(a)): differences are folded back into f'(a) (symbolic_bp.readable)
+        classes[0].derivative_class = classes[1]
+        classes[1].primitive, classes[1].output_form = classes[0], through_output
     return Activation(
         name,
         expr,

@@ -52,6 +52,8 @@ class ReLUStep(sp.Function):
     ``relu(x) > 0`` exactly when ``x > 0``: ``ReLUStep(ReLU(x)) = ReLUStep(x)``."""
 
     is_real = True
+    #: its values are 0 and 1, so its square is itself (what :mod:`symbolic_bp.readable` uses)
+    idempotent = True
 
     @classmethod
     def eval(cls, arg: sp.Expr) -> sp.Expr | None:

@@ -21,8 +21,9 @@ from typing import Any
 
 import sympy as sp
 
-from ..algebra import tidy
+from ..algebra import size, tidy
 from ..model.network import Network
+from ..readable import FOLD_NODES, fold_derivatives, readable, reading_cost
 
 __all__ = [
     "EQUAL",
@@ -38,6 +39,7 @@ __all__ = [
     "GeneralStep",
     "GeneralProof",
     "rational_text",
+    "readable",
     "TIDY_PARAMETERS",
 ]
 
@@ -132,7 +134,7 @@ class Relation:
     factor: sp.Expr
 
     def __str__(self) -> str:
-        return f"{self.other} = {sp.sstr(self.factor * self.basis)}"
+        return f"{self.other} = {sp.sstr(readable(self.factor) * self.basis)}"
 
 
 @dataclass
@@ -159,7 +161,14 @@ class ParameterResult:
         if self.raw_difference is None:
             return None
         if self._tidy is None:
-            self._tidy = tidy(self.raw_difference, self.group)
+            raw = self.raw_difference
+            shown = tidy(raw, self.group)
+            folded = fold_derivatives(raw) if size(raw) <= FOLD_NODES else raw
+            if folded is not raw:  # verified equal to raw; tidying it is exact algebra
+                folded = tidy(folded, self.group)
+                if reading_cost(folded) < reading_cost(shown):
+                    shown = folded
+            self._tidy = shown
         return self._tidy
 
 

@@ -17,6 +17,7 @@ from ..proof.results import (
     GeneralProof,
     Report,
     rational_text,
+    readable,
 )
 from ..proof.steps import HandSteps, value_text
 from .data import difference_text
@@ -113,7 +114,7 @@ def report_text(report: Report, explanation: HandSteps | None = None) -> str:
         for r in differing[:_MAX_SHOWN]:
             lines.append(f"  {r.name}: {b} - {a} = {difference_text(r)}")
             if r.ratio is not None:
-                lines.append(f"  {r.name}: {b} / {a} = {sp.sstr(r.ratio)}")
+                lines.append(f"  {r.name}: {b} / {a} = {sp.sstr(readable(r.ratio))}")
         if len(differing) > _MAX_SHOWN:
             lines.append(f"  ... and {len(differing) - _MAX_SHOWN} more parameters of this layer")
     ce = report.counterexample
