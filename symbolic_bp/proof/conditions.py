@@ -16,7 +16,8 @@ from ..conventions import Convention
 from ..errors import AbstractionError, InputError
 from ..model.network import Network
 from .clock import Clock
-from .layers import compare_layers
+from .layers import LayerChain, compare_layers
+from .linearized import LinearizedLayers
 from .neurons import NeuronComparison, compare_neurons
 from .results import EQUAL, Limits
 
@@ -92,7 +93,12 @@ def condition_text(net: Network, layers: Sequence[int]) -> str:
 
 
 def find_conditions(
-    net: Network, a: Convention, b: Convention, limits: Limits, clock: Clock
+    net: Network,
+    a: Convention,
+    b: Convention,
+    limits: Limits,
+    clock: Clock,
+    chain: LayerChain | None = None,
 ) -> list[str]:
     """Smallest sets of layers whose derivative identically 1 makes the rules agree (each
     proven by the same prover on the modified network); first, for two recipes with their own
@@ -103,10 +109,18 @@ def find_conditions(
     over the whole depth, the first ``s`` tried is a guess from the same search on a network of
     depth 4 with the first two and the last two activations (a guess only: every reported
     condition is proven on ``net`` itself), so that a deep network costs a few proofs, not
-    one per layer."""
+    one per layer.
+
+    ``chain``: the verified layer identities of ``a`` and ``b`` on ``net`` (from the proof),
+    if any: above 200 parameters the candidates are then decided on them first
+    (:class:`~symbolic_bp.proof.linearized.LinearizedLayers`), and the top layers are found by
+    a scan upwards from all layers linear while the condition holds."""
     same = reduction_condition(net, a, b, limits, clock)
     if same:
         return same
+    fast = None
+    if chain is not None and net.parameter_count > _PER_NEURON_PARAMETERS:
+        fast = LinearizedLayers(chain)
     layers = list(range(1, net.depth + 1))
     if net.depth <= limits.condition_layers:
         candidates = [c for k in range(1, net.depth + 1) for c in itertools.combinations(layers, k)]
@@ -115,11 +129,32 @@ def find_conditions(
             clock.check()
             if found and len(combo) > len(found[0]):
                 break
-            if _holds(net, combo, a, b, limits, clock):
+            if _holds(net, combo, a, b, limits, clock, fast):
                 found.append(combo)
         return [condition_text(net, combo) for combo in found]
-    start = _top_layers(net, a, b, limits, clock)
-    return [] if start is None else [condition_text(net, tuple(layers[start - 1 :]))]
+    start = _scan_up(fast, net.depth, clock) if fast is not None else None
+    if start is None:
+        start = _top_layers(net, a, b, limits, clock)
+    return [] if start in (None, 0) else [condition_text(net, tuple(layers[start - 1 :]))]
+
+
+def _scan_up(fast: LinearizedLayers, depth: int, clock: Clock) -> int | None:
+    """The largest ``s`` with layers ``1..L``, ``2..L``, ..., ``s..L`` linear each proven on
+    the substituted layer identities and ``s..L`` confirmed; 0 when not even all layers linear
+    is proven (the condition only weakens as ``s`` grows, so none above holds either); ``None``
+    when the substitution cannot decide (the caller searches the old way)."""
+    top = 0
+    for s in range(1, depth + 1):
+        clock.check()
+        held = fast.holds(range(s, depth + 1))
+        if held is None:
+            return None
+        if not held:
+            break
+        top = s
+    if top and not fast.confirm(range(top, depth + 1)):
+        return None
+    return top
 
 
 def _holds(
@@ -129,15 +164,20 @@ def _holds(
     b: Convention,
     limits: Limits,
     clock: Clock,
+    fast: LinearizedLayers | None = None,
 ) -> bool | None:
     """Whether the rules are proven to agree with the layers of ``combo`` linear (``None``:
-    no new condition, every layer of it is linear already)."""
+    no new condition, every layer of it is linear already); first on the substituted layer
+    identities (``fast``) where they decide."""
     acts = [act.linearized() if l in combo else act for l, act in enumerate(net.activations, 1)]
     if all(
         acts[l - 1] == net.activations[l - 1] and not net.activations[l - 1].is_generic
         for l in combo
     ):
         return None
+    held = None if fast is None else fast.holds(combo)
+    if held is False or (held and fast is not None and fast.confirm(combo)):
+        return held
     try:
         return all_equal(net.with_activations(acts), a, b, limits, clock)
     except InputError:

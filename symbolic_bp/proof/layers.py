@@ -97,29 +97,18 @@ def _chain(
     updates."""
     A, B = ra.signal, rb.signal
     out = LayerChain(net, (ra, rb))
-    domain = ra.indexed.on_domain
-
-    def zero(expr: sp.Expr) -> bool:
-        return residual_is_zero(domain(expr), net.unfold)[0]
-
-    def excluded(atom: sp.Basic) -> bool:
-        return isinstance(atom, sp.Indexed) and atom.base in (A, B)
-
+    zero = chain_zero(net, ra)
     L = net.depth
     for l in range(L, 0, -1):
         j = neuron_index(l)
         sa, sb = ra.signals[l], rb.signals[l]
-        if l < L and L not in out.factors:  # the output signals written out (see below)
+        written = l < L and L not in out.factors  # the output signals written out (see below)
+        if written:
             sa = replace_indexed(sa, A, L, ra.signals[L], neuron_index(L))
             sb = replace_indexed(sb, B, L, rb.signals[L], neuron_index(L))
         elif l < L:
-            up = neuron_index(l + 1)
-            sb = replace_indexed(sb, B, l + 1, out.factors[l + 1] * A[l + 1, up], up)
-        written = l < L and L not in out.factors
-        c = _factor(sa, sb, excluded, zero, net, written)
-        if c is None and normal is not None:
-            sa, sb = normal(sa), normal(sb)
-            c = _factor(sa, sb, excluded, zero, net, written)
+            sb = lift_signal(sb, B, A, l, out.factors[l + 1])
+        c = layer_factor(sa, sb, ra, rb, zero, net, normal, written)
         if c is None and l == L and net.activations[-1].is_vector:
             # no factor relates the output signals (a softmax couples them): the output
             # layer's updates with both signals written out, and the layer below reads them so
@@ -129,13 +118,54 @@ def _chain(
         if c is None:
             return out
         out.factors[l] = c
-        _compare_updates(out, l, ra, rb, {B: c * A[l, j]}, zero, normal)
+        compare_updates(out, l, ra, rb, {B: c * A[l, j]}, zero, normal)
         for n in range(1, min(2, net.sizes[l]) + 1):
             out.relations.append(_instance_relation(net, ra, rb, l, n, c))
     return out
 
 
-def _compare_updates(
+def chain_zero(net: Network, ra: LayerRules) -> Callable[[sp.Expr], bool]:
+    """The chain's zero test: exact, on the targets' domain, activations unfolded."""
+    domain = ra.indexed.on_domain
+
+    def zero(expr: sp.Expr) -> bool:
+        return residual_is_zero(domain(expr), net.unfold)[0]
+
+    return zero
+
+
+def lift_signal(
+    sb: sp.Expr, B: sp.IndexedBase, A: sp.IndexedBase, l: int, c_up: sp.Expr
+) -> sp.Expr:
+    """Layer ``l``'s signal of ``B`` with ``B[l+1, k]`` replaced by ``c_{l+1}(k) A[l+1, k]``."""
+    up = neuron_index(l + 1)
+    return replace_indexed(sb, B, l + 1, c_up * A[l + 1, up], up)
+
+
+def layer_factor(
+    sa: sp.Expr,
+    sb: sp.Expr,
+    ra: LayerRules,
+    rb: LayerRules,
+    zero: Callable[[sp.Expr], bool],
+    net: Network,
+    normal: Callable[[sp.Expr], sp.Expr] | None,
+    written: bool = False,
+) -> sp.Expr | None:
+    """``c`` with ``sb = c sa`` (the signals' own atoms excluded from ``c``), also after the
+    activations' normal form; ``None`` when none is found."""
+    A, B = ra.signal, rb.signal
+
+    def excluded(atom: sp.Basic) -> bool:
+        return isinstance(atom, sp.Indexed) and atom.base in (A, B)
+
+    c = _factor(sa, sb, excluded, zero, net, written)
+    if c is None and normal is not None:
+        c = _factor(normal(sa), normal(sb), excluded, zero, net, written)
+    return c
+
+
+def compare_updates(
     out: LayerChain,
     l: int,
     ra: LayerRules,
@@ -194,7 +224,7 @@ def _written_out(
         weight_penalties=ra.weight_penalties,
         bias_penalties=ra.bias_penalties,
     )
-    _compare_updates(out, L, written, rb, {rb.signal: rb.signals[L]}, zero, normal)
+    compare_updates(out, L, written, rb, {rb.signal: rb.signals[L]}, zero, normal)
     if not out.equal[L]:
         del out.equal[L]
 
