@@ -255,9 +255,8 @@ class _InstanceProof:
         return any(r.status == DIFFERS for r in self._rows())
 
     def search_conditions(self) -> None:
-        self.conditions = find_conditions(
-            self.net, self.a, self.b, self.limits, self.clock, self.chain
-        )
+        found = find_conditions(self.net, self.a, self.b, self.limits, self.clock, self.chain)
+        self.conditions = found
         self.conditions_searched = True
 
     def report(self) -> Report:
