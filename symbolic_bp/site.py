@@ -37,7 +37,7 @@ from .render.derivation import (
     report_document,
 )
 from .render.document import Document, Heading, Links, Math, Para, Table
-from .render.notation import latex
+from .render.notation import inline_math, latex
 from .render.text import report_text
 
 __all__ = ["site_pages", "write_site"]
@@ -92,7 +92,8 @@ def convention_page(name: str) -> Document:
         }[report.equivalent]
         doc.blocks.append(Para(verdict))
         if report.conditions:
-            doc.blocks.append(Para("They agree when: " + "; ".join(report.conditions) + "."))
+            conditions = "; ".join(map(inline_math, report.conditions))
+            doc.blocks.append(Para(f"They agree when: {conditions}.", math=True))
     doc.blocks.append(Links((("All pages", "../index", ""),)))
     return doc
 
@@ -105,9 +106,9 @@ def question_page() -> Document:
             "The AGH Krakow tutorial sends the raw errors back and applies the activation "
             "derivative only at the weight update (error_at_update). The Machine Learning "
             "Mastery tutorial sends back deltas that already contain the derivative (delta). "
-            f"Here both run on the AGH tutorial's network: {net.describe()}, with generic "
-            "activations f_1, f_2, f_3, so every statement holds for every differentiable "
-            "activation."
+            f"Here both run on the AGH tutorial's network: {net.describe()}. Its activations "
+            "are generic (undefined functions), so every statement holds for every "
+            "differentiable activation."
         )
     )
     doc.blocks.append(Heading("The two recipes, side by side"))
@@ -122,7 +123,7 @@ def question_page() -> Document:
     general = prove_general(AGH, MLM)
     doc.blocks.append(Heading("For every network"))
     gdoc = general_document(general)
-    doc.blocks.append(Para(gdoc.blocks[0].text))  # type: ignore[union-attr]
+    doc.blocks.append(gdoc.blocks[0])
     failing = [s for s in general.steps if s.verdict != EQUAL and s.residual != 0]
     for step in failing[:1]:
         doc.blocks.append(Math(f"{latex(step.lhs)} = {latex(step.rhs)}", f"The {step.name}:"))
@@ -158,7 +159,7 @@ def _side_by_side(net: Network) -> Table:
         rows.append(
             (f"layer {l}: update", cell(agh, "weight_updates", l), cell(mlm, "weight_updates", l))
         )
-    return Table(("", f"AGH ({AGH})", f"MLM ({MLM})"), tuple(rows), (False, True, True))
+    return Table(("rule", f"AGH ({AGH})", f"MLM ({MLM})"), tuple(rows), (False, True, True))
 
 
 #: the AGH network with two outputs: a softmax needs at least two
@@ -173,14 +174,16 @@ def softmax_section() -> list:
     blocks: list = [Heading("With a softmax classifier")]
     blocks.append(
         Para(
-            "Most courses soon train a classifier: a softmax output layer, y_j = exp(e_j) / "
-            "sum_k exp(e_k), and the categorical cross-entropy E = -sum_j t_j log y_j, with "
-            "targets that sum to 1 (one-hot for a class label). A softmax couples the outputs: "
-            "its derivative is a Jacobian, dy_m/de_j = y_m (delta_mj - y_j), not one f'(e) per "
+            "Most courses soon train a classifier: a softmax output layer, "
+            r"$y_j = \exp(e_j) / \sum_k \exp(e_k)$, and the categorical cross-entropy "
+            r"$E = -\sum_j t_j \log y_j$, with targets that sum to 1 (one-hot for a class "
+            "label). A softmax couples the outputs: its derivative is a Jacobian, "
+            r"$\partial y_m / \partial e_j = y_m (\delta_{mj} - y_j)$, not one $f'(e)$ per "
             f"neuron. Here both recipes run on {net.describe()}: the AGH network with a second "
             "output. Every recipe carries an error through the whole Jacobian wherever it "
             "applies the output layer's derivative; the output signals are derived from the "
-            "loss, never written in."
+            "loss, never written in.",
+            math=True,
         )
     )
     blocks.append(_side_by_side(net))
@@ -190,10 +193,7 @@ def softmax_section() -> list:
     differ = sorted({r.layer for r in report.parameters if r.status == DIFFERS}, reverse=True)
     blocks.append(Para(first))
     blocks.append(
-        Para(
-            f"Layer by layer: equal in layer(s) {', '.join(map(str, same)) or 'none'}, "
-            f"different in layer(s) {', '.join(map(str, differ)) or 'none'}."
-        )
+        Para(f"Layer by layer: equal in {_layers(same)}, different in {_layers(differ)}.")
     )
     against = {name: prove(net, name, "gradient", conditions=False) for name in (AGH, MLM)}
     for name, rep in against.items():
@@ -204,21 +204,25 @@ def softmax_section() -> list:
         }[rep.equivalent]
         blocks.append(Para(f"Against the gradient: {name} {verdict}."))
     general = prove_general(MLM, "gradient", losses=[CCE])
-    blocks.append(Para("For every network: " + general_document(general).blocks[0].text))  # type: ignore[union-attr]
+    first = general_document(general).blocks[0]
+    assert isinstance(first, Para)
+    blocks.append(Para("For every network: " + first.text, first.math))
     if against[MLM].equivalent is True:
         blocks.append(
             Para(
-                "So delta = t - y at a softmax output is still the gradient: it is what "
-                "-dE/de^L_j comes to through the whole Jacobian, t_j - y_j sum_m t_m, on targets "
-                "that sum to 1."
+                "So $d = t - y$ at a softmax output is still the gradient: it is what "
+                r"$-\partial E / \partial e^L_j$ comes to through the whole Jacobian, "
+                r"$t_j - y_j \sum_m t_m$, on targets that sum to 1.",
+                math=True,
             )
         )
     if same == [net.depth] and differ:
         blocks.append(
             Para(
-                "The AGH recipe sends back the raw error -dE/dy = t/y instead; applying the "
-                "Jacobian at the update gives the output layer's updates (proven equal above), "
-                "not those of the layers below."
+                r"The AGH recipe sends back the raw error $-\partial E / \partial y = t / y$ "
+                "instead; applying the Jacobian at the update gives the output layer's updates "
+                "(proven equal above), not those of the layers below.",
+                math=True,
             )
         )
     return blocks
@@ -232,7 +236,6 @@ def _meaning(report: Report, against: dict[str, Report]) -> list:
     differ = sorted({r.layer for r in report.parameters if r.status == DIFFERS}, reverse=True)
     a, b = report.conventions
     out: list = []
-    layers = lambda ls: ", ".join(str(x) for x in ls) or "none"  # noqa: E731
     if report.equivalent is True:
         out.append(
             Para(f"{a} and {b} are the same algorithm: identical updates for every parameter.")
@@ -240,9 +243,9 @@ def _meaning(report: Report, against: dict[str, Report]) -> list:
     else:
         out.append(
             Para(
-                f"On this {net.depth}-layer network they give the same update in layer(s) "
-                f"{layers([x for x in same if x not in differ])} and different updates in "
-                f"layer(s) {layers(differ)}. Reading one tutorial and implementing the other is "
+                f"On this {net.depth}-layer network they give the same update in "
+                f"{_layers([x for x in same if x not in differ])} and different updates in "
+                f"{_layers(differ)}. Reading one tutorial and implementing the other is "
                 "therefore not a matter of style: those updates are different numbers."
             )
         )
@@ -250,15 +253,19 @@ def _meaning(report: Report, against: dict[str, Report]) -> list:
         out.append(
             Para(
                 "They coincide only under the condition proven above ("
-                + "; ".join(report.conditions)
-                + "); with nonlinear activations in those layers (sigmoid, tanh, ReLU, ...) the "
-                "condition fails."
+                + "; ".join(map(inline_math, report.conditions))
+                + "); with the usual activations in those layers (sigmoid, tanh, ReLU, ...) the "
+                "condition fails.",
+                math=True,
             )
         )
     for name, rep in against.items():
         counts = rep.counts()
         if rep.equivalent is True:
-            verdict = f"gives the gradient -eta dE/dw for all {len(rep.parameters)} parameters"
+            verdict = (
+                r"gives the gradient's update $-\eta\, \partial E / \partial w$ for all "
+                f"{len(rep.parameters)} parameters"
+            )
         elif rep.equivalent is False:
             verdict = (
                 f"differs from the gradient for {counts[DIFFERS]} of {len(rep.parameters)} "
@@ -266,8 +273,24 @@ def _meaning(report: Report, against: dict[str, Report]) -> list:
             )
         else:
             verdict = "could not be compared with the gradient within the limits"
-        out.append(Para(f"Against the gradient (proven on the same network): {name} {verdict}."))
+        out.append(
+            Para(f"Against the gradient (proven on the same network): {name} {verdict}.", True)
+        )
     return out
+
+
+def _layers(numbers: list[int]) -> str:
+    """``[3] -> "layer 3"``, ``[2, 1] -> "layers 1 and 2"``, ``[] -> "no layer"``.
+
+    >>> _layers([3]), _layers([2, 1]), _layers([3, 1, 2]), _layers([])
+    ('layer 3', 'layers 1 and 2', 'layers 1, 2 and 3', 'no layer')
+    """
+    ns = [str(n) for n in sorted(numbers)]
+    if not ns:
+        return "no layer"
+    if len(ns) == 1:
+        return f"layer {ns[0]}"
+    return f"layers {', '.join(ns[:-1])} and {ns[-1]}"
 
 
 def index_page(names: Sequence[str] = BUILT_IN) -> Document:

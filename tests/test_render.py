@@ -3,6 +3,7 @@ snapshots reviewed like code, and one page laid out by a real headless browser."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -10,14 +11,18 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from fractions import Fraction
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
 
 from symbolic_bp import Network, derive, prove, prove_general
 from symbolic_bp.cli import main
+from symbolic_bp.proof.results import Counterexample
 from symbolic_bp.render.derivation import derivation, general_document, report_document
-from symbolic_bp.render.document import FORMATS
+from symbolic_bp.render.document import FORMATS, Document
+from symbolic_bp.render.notation import inline_math
 
 from .test_cli import run
 
@@ -215,7 +220,7 @@ def test_question_page_answers_from_the_proof(site):
     report = prove(AGH, "error_at_update", "delta")
     assert report_document(report).blocks[0].text in text  # the verdict line, as computed
     for condition in report.conditions:
-        assert condition in text
+        assert inline_math(condition) in text  # typeset: f_2' = 1 as $f_{2}' = 1$
     assert "Counterexample" in text and report.counterexample.parameter in text
     assert "delta gives the gradient" in text  # read off prove(delta, gradient) on the page
 
@@ -247,32 +252,144 @@ window.addEventListener("load", () => {
 """
 
 
+_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-quic",
+]  # fmt: skip
+
+
+def _open(browser: str, page: Path, probe: str, width: int, tmp_path: Path) -> dict:
+    """Open ``page`` with ``probe`` appended in a window ``width`` pixels wide; the probe's
+    JSON."""
+    probed = page.with_name(f"{page.stem}-{width}-probe.html")
+    probed.write_text(page.read_text().replace("</body>", probe + "</body>"))
+    flags = [*_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={width},1600"]
+    dom = subprocess.run(
+        [browser, *flags, "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    match = re.search(r'<pre id="probe">(.*?)</pre>', dom.stdout, re.S)
+    assert match, dom.stderr[-2000:]
+    return json.loads(html_unescape(match.group(1)))
+
+
+def _screenshot(browser: str, page: Path, width: int, tmp_path: Path) -> Path:
+    """A PNG of ``page`` for a human to look at: in ``$SYMBOLIC_BP_SCREENSHOTS`` when set
+    (then open them), else next to the test's files."""
+    folder = Path(os.environ.get("SYMBOLIC_BP_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    shot = folder / f"{page.stem}-{width}.png"
+    flags = [*_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    subprocess.run(
+        [browser, *flags, f"--screenshot={shot}", f"--window-size={width},4000", page.as_uri()],
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return shot
+
+
 def test_page_is_laid_out_as_mathml_in_a_real_browser(site, tmp_path):
     """Open the question page in headless Chromium: every math element has a size, is a
     MathMLElement, and a fraction is taller than a letter (laid out as math, not as text).
-    A screenshot is kept next to the page for a human to look at."""
+    A screenshot is kept for a human to look at."""
     browser = _browser()
     if browser is None:
         pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium)")
     page = tmp_path / "question.html"
-    page.write_text((site / "question.html").read_text().replace("</body>", PROBE + "</body>"))
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic", f"--user-data-dir={tmp_path / 'profile'}",
-    ]  # fmt: skip
-    dom = subprocess.run(
-        [browser, *flags, "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    match = re.search(r'<pre id="probe">(.*?)</pre>', dom.stdout)
-    assert match, dom.stderr[-2000:]
-    probe = json.loads(match.group(1).replace("&quot;", '"'))
+    page.write_text((site / "question.html").read_text())
+    probe = _open(browser, page, PROBE, 1200, tmp_path)
     assert probe["count"] >= 10 and probe["mathml"] is True and probe["empty"] == 0
     assert probe["frac"] > 1.3 * probe["mi"] > 0
-    shot = tmp_path / "question.png"
-    subprocess.run(
-        [browser, *flags, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
-        capture_output=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    _screenshot(browser, page, 1200, tmp_path)
+
+
+LAYOUT_PROBE = r"""
+<script>
+window.addEventListener("load", () => {
+  const ctx = document.createElement("canvas").getContext("2d");
+  const text = el => el.textContent.replace(/\s+/g, " ").trim().slice(0, 80);
+  const inner = el => { const cs = getComputedStyle(el);
+    return el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight); };
+  const widthOf = (el, s) => {
+    ctx.font = getComputedStyle(el).font; return ctx.measureText(s).width; };
+  const out = {crushed: [], clipped: [], raw: [], empty: [], cells: 0,
+               page: document.documentElement.scrollWidth - window.innerWidth};
+  for (const cell of document.querySelectorAll("td, th")) {
+    out.cells += 1;
+    if (!cell.querySelector("math") && !cell.textContent.trim()) out.empty.push(cell.outerHTML);
+    // a cell is as wide as its longest word (a long number's: at least 18 digits of it)
+    const words = cell.querySelector("math") ? [] : cell.textContent.split(/\s+/);
+    const longest = Math.max(0, ...words.map(w => widthOf(cell, w)));
+    const need = cell.classList.contains("num")
+      ? Math.min(longest, widthOf(cell, "0".repeat(18))) : longest;
+    if (inner(cell) + 1 < need) out.crushed.push([text(cell), inner(cell), need]);
+  }
+  // nothing is wider than its box: no clipped or hidden text, no spill into a neighbour
+  // (an equation or a table of math too wide for a narrow window scrolls in its own box:
+  // math cannot wrap)
+  out.scrolled = 0;
+  for (const el of document.querySelectorAll("main, div, p, li, pre, table, td, th")) {
+    if (el.scrollWidth <= el.clientWidth + 1) continue;
+    const scrolls = getComputedStyle(el).overflowX === "auto";
+    if (scrolls && (el.classList.contains("eq") || el.classList.contains("wide"))) out.scrolled++;
+    else out.clipped.push([el.tagName, text(el)]);
+  }
+  // prose is words or typeset math: no LaTeX, indexed names or "layer(s)" left in plain text
+  const raw = /\\[A-Za-z]|[_^]\{|\w\[[^\]]*\]|<=|>=|\$|\(s\)/;
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    if (node.parentElement.closest("math, pre, code, script, style")) continue;
+    if (raw.test(node.textContent)) out.raw.push(node.textContent.trim().slice(0, 120));
+  }
+  const pre = document.createElement("pre"); pre.id = "probe";
+  pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def _long_counterexample_page() -> Document:
+    """A counterexample table with numbers of hundreds of digits beside short names."""
+    big = Fraction(-(7**200) + 3, 5**100)  # 240 characters: shown in full
+    ce = Counterexample(
+        "w1_1_1",
+        {"x_1": Fraction(1, 3), "w1_1_1": Fraction(-2)},
+        {"f_1": "x**2 + x"},
+        {"error_at_update_consistent": big, "delta": big * 3},
+        {"error_at_update_consistent": float(big), "delta": float(big * 3)},
+    )
+    return report_document(
+        dataclasses.replace(prove(AGH, "error_at_update", "delta"), counterexample=ce)
+    )
+
+
+@pytest.mark.parametrize("width", [1200, 640])
+def test_pages_are_laid_out_without_crushed_clipped_or_raw_text(site, tmp_path, width):
+    """In headless Chromium, at a desktop and a narrow width, on the question page, the
+    general proof, a convention's page and a counterexample of 240-character numbers: every
+    table cell is at least as wide as its longest word (a long number's: 18 digits of it), no
+    element is wider than its box (the "As text" block wraps), no plain text holds LaTeX,
+    indexed names or "layer(s)", no cell is empty. Screenshots are written for a human to look
+    at (set SYMBOLIC_BP_SCREENSHOTS=DIR to keep them)."""
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium)")
+    pages = {
+        name: (site / f"{name}.html").read_text()
+        for name in ("question", "general", "conventions/error_at_update")
+    }
+    pages["long-counterexample"] = _long_counterexample_page().html()
+    for name, text in pages.items():
+        page = tmp_path / f"{name.replace('/', '-')}.html"
+        page.write_text(text)
+        probe = _open(browser, page, LAYOUT_PROBE, width, tmp_path)
+        assert probe["cells"] > 0 or name.startswith("conventions"), name
+        if width >= 1200:
+            assert probe["scrolled"] == 0, (name, "something scrolls in a desktop window")
+        assert probe["crushed"] == [], (name, probe["crushed"])
+        assert probe["clipped"] == [], (name, probe["clipped"])
+        assert probe["page"] <= 0, (name, "the page scrolls sideways")
+        assert probe["raw"] == [], (name, probe["raw"])
+        assert probe["empty"] == [], (name, probe["empty"])
+        _screenshot(browser, page, width, tmp_path)

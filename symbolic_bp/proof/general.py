@@ -285,10 +285,14 @@ def _general_conditions(
     general proof under that assumption."""
     candidates: list[tuple[str, Callable[[sp.Expr], bool]]] = [
         (
-            "f_m' = 1 for every layer m >= 2 (every layer above the first is linear)",
+            "f_m' = 1 for every layer m >= 2 (the derivative of every layer above the first "
+            "identically 1)",
             lambda a: a in (l + 1, L),
         ),
-        ("f_m' = 1 for every layer m (a linear network)", lambda a: True),
+        (
+            "f_m' = 1 for every layer m (the derivative of every layer identically 1)",
+            lambda a: True,
+        ),
     ]
     for text, unit in candidates:
         cases = [prove_case(ca, cb, loss, has_bias, unit) for loss in losses for has_bias in biases]

@@ -250,6 +250,7 @@ def _induction(
             "1 <= j <= n[L]",
             note=f"that is {sp.sstr(lhs)} = {sp.sstr(rhs)}, with {sp.sstr(B[L, j])} = "
             f"{sp.sstr(sb_L)} and {sp.sstr(A[L, j])} = {sp.sstr(sa_L)}",
+            note_math=((lhs, rhs), (B[L, j], sb_L), (A[L, j], sa_L)),
         )
     )
 
@@ -268,6 +269,7 @@ def _induction(
             _RANGES_HIDDEN,
             residual,
             f"assuming {sp.sstr(B[l + 1, k])} = {sp.sstr(c(l + 1, k) * A[l + 1, k])} for every k",
+            ((B[l + 1, k], c(l + 1, k) * A[l + 1, k]),),
         )
     )
     for kind in kinds:

@@ -363,7 +363,9 @@ class Report:
 @dataclass
 class GeneralStep:
     """One checked equation ``lhs = rhs`` under ``ranges``; ``residual`` is what is left of
-    ``lhs - rhs`` when it is not 0."""
+    ``lhs - rhs`` when it is not 0. ``note_math`` holds the equations ``(left, right)`` that
+    ``note`` states as text (``sstr(left) = sstr(right)``), so that a document can typeset
+    them."""
 
     name: str
     lhs: sp.Expr
@@ -372,6 +374,7 @@ class GeneralStep:
     ranges: str = ""
     residual: sp.Expr = sp.S.Zero
     note: str = ""
+    note_math: tuple[tuple[sp.Expr, sp.Expr], ...] = ()
 
     @property
     def equation(self) -> str:

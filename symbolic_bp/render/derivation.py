@@ -16,6 +16,7 @@ as easily as a small one. Individual parameters are added on request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import sympy as sp
@@ -25,10 +26,18 @@ from ..derive import LayerRules, derive, layer_rules
 from ..model.indexed import IndexedNetwork, neuron_index, sum_index
 from ..model.lemma import through_output
 from ..model.network import Network
-from ..proof.results import DIFFERS, EQUAL, UNKNOWN, Counterexample, GeneralProof, Report
+from ..proof.results import (
+    DIFFERS,
+    EQUAL,
+    UNKNOWN,
+    Counterexample,
+    GeneralProof,
+    GeneralStep,
+    Report,
+)
 from .data import general_json, report_json
 from .document import Code, Document, Heading, Items, Math, Para, Table
-from .notation import latex
+from .notation import inline_math, latex
 from .text import approx_text, general_text, number_text, report_text
 
 __all__ = ["derivation", "report_document", "general_document"]
@@ -80,9 +89,10 @@ def derivation(
     doc.blocks.append(Para(f"Network: {net.describe()}."))
     doc.blocks.append(
         Para(
-            "Each row holds for every neuron of its layer: j is a neuron of layer l, i of layer "
-            "l-1 and k of layer l+1; eta is the learning rate and an update is "
-            "Delta w = w_new - w_old."
+            "Each row holds for every neuron of its layer: $j$ is a neuron of layer $l$, $i$ of "
+            r"layer $l-1$ and $k$ of layer $l+1$; $\eta$ is the learning rate and an update is "
+            r"$\Delta w = w_{\text{new}} - w_{\text{old}}$.",
+            math=True,
         )
     )
     show = lambda expr, l: latex(outputs_as_y(expr, lay), rename_indices(l))  # noqa: E731
@@ -218,10 +228,13 @@ def report_document(report: Report, title: str | None = None) -> Document:
     for l in layers:
         rs = [r for r in report.parameters if r.layer == l]
         rels = [rel for rel in report.relations if rel.layer == l]
-        relation = (
-            f"{latex(rels[0].other)} = {latex(rels[0].factor * rels[0].basis)}" if rels else ""
-        )
         role = "output" if l == net.depth else "hidden"
+        if rels:
+            relation = f"{latex(rels[0].other)} = {latex(rels[0].factor * rels[0].basis)}"
+        elif l < net.depth or any(r.status != EQUAL for r in rs):
+            relation = r"\text{no proportional relation; compared through the layer above}"
+        else:
+            relation = r"\text{none needed: the updates are equal}"
         rows.append(
             (f"{l} ({role})", str(len(rs)), _verdict_word({r.status for r in rs}), relation)
         )
@@ -236,8 +249,9 @@ def report_document(report: Report, title: str | None = None) -> Document:
         doc.blocks.append(Heading("Where they differ"))
         doc.blocks.append(
             Para(
-                f"Delta_A is {a}'s update and Delta_B is {b}'s, written in the signals of the "
-                "parameter's layer; one parameter per layer is shown."
+                rf"$\Delta_A$ is {a}'s update and $\Delta_B$ is {b}'s, written in the signals "
+                "of the parameter's layer; one parameter per layer is shown.",
+                math=True,
             )
         )
         for l in layers:
@@ -254,9 +268,14 @@ def report_document(report: Report, title: str | None = None) -> Document:
     if report.equivalent is False:
         doc.blocks.append(Heading("When they agree"))
         if report.conditions:
-            doc.blocks.append(Items(tuple(report.conditions)))
+            doc.blocks.append(Items(tuple(map(inline_math, report.conditions)), math=True))
         else:
-            doc.blocks.append(Para("No condition of the form 'some layers linear' was found."))
+            doc.blocks.append(
+                Para(
+                    "No condition of the form 'the derivative of some layers identically 1' was "
+                    "found."
+                )
+            )
     for note in report.notes:
         doc.blocks.append(Para(f"Note: {note}"))
     doc.data = {k: v for k, v in report_json(report).items() if k != "seconds"}
@@ -277,7 +296,9 @@ def _counterexample_blocks(ce: Counterexample) -> list:
     for name, value in ce.values.items():
         rows.append((name, number_text(value, 400), approx_text(ce.approximate[name])))
     header = f"Delta {ce.parameter} (exact)" if ce.exact else f"Delta {ce.parameter} (enclosure)"
-    blocks.append(Table(("convention", header, "approximately"), tuple(rows)))
+    blocks.append(
+        Table(("convention", header, "approximately"), tuple(rows), numbers=(False, True, True))
+    )
     if not ce.exact:
         blocks.append(
             Para(
@@ -294,29 +315,42 @@ def general_document(proof: GeneralProof, title: str | None = None) -> Document:
     a, b = proof.conventions
     doc = Document(title or f"{a} and {b} for every network")
     text = general_text(proof).splitlines()
-    doc.blocks += [Para(text[0]), Para(text[1])]
+    doc.blocks += [Para(inline_math(text[0]), math=True), Para(inline_math(text[1]), math=True)]
     doc.blocks.append(Heading("Steps"))
     for n, step in enumerate(proof.steps, start=1):
         mark = "holds" if step.verdict == EQUAL else "FAILS"
-        label = (
-            f"{n}. {step.name} ({mark}; {step.ranges})"
-            if step.ranges
-            else f"{n}. {step.name} ({mark})"
-        )
-        doc.blocks.append(Math(f"{latex(step.lhs)} = {latex(step.rhs)}", label))
+        where = f" for {inline_math(step.ranges)}" if step.ranges else ""
+        name = re.sub(r"\bDelta ([wb])\b", r"$\\Delta \1$", step.name)  # Delta w of ...
+        doc.blocks.append(Para(f"{n}. {name} ({mark}){where}:", math=True))
+        doc.blocks.append(Math(f"{latex(step.lhs)} = {latex(step.rhs)}"))
         if step.note:
-            doc.blocks.append(Para(step.note))
+            doc.blocks.append(_note(step))
         if step.verdict != EQUAL and step.residual != 0:
             doc.blocks.append(Math(latex(step.residual), "Residual (left side minus right side):"))
     doc.blocks.append(Heading("Parameters"))
-    doc.blocks.append(Items(tuple(f"{row['name']}: {row['status']}" for row in proof.parameters)))
+    doc.blocks.append(
+        Items(
+            tuple(inline_math(f"{row['name']}: {row['status']}") for row in proof.parameters),
+            math=True,
+        )
+    )
     if proof.counterexample is not None:
         doc.blocks.append(Heading(f"Counterexample on {proof.instance_network}"))
         doc.blocks.extend(_counterexample_blocks(proof.counterexample))
     if proof.equivalent is False and proof.conditions:
         doc.blocks.append(Heading("When they agree"))
-        doc.blocks.append(Items(tuple(proof.conditions)))
+        doc.blocks.append(Items(tuple(map(inline_math, proof.conditions)), math=True))
     doc.blocks.append(Heading("As text"))
     doc.blocks.append(Code("\n".join(text)))
     doc.data = {k: v for k, v in general_json(proof).items() if k != "seconds"}
     return doc
+
+
+def _note(step: GeneralStep) -> Para:
+    """A step's note with the equations it states typeset inline."""
+    text = step.note
+    for left, right in step.note_math:
+        text = text.replace(
+            f"{sp.sstr(left)} = {sp.sstr(right)}", f"${latex(left)} = {latex(right)}$", 1
+        )
+    return Para(text, math=True)

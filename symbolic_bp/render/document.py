@@ -41,9 +41,11 @@ class Heading:
 
 @dataclass(frozen=True)
 class Para:
-    """Plain text (escaped for every format)."""
+    """Plain text (escaped for every format); with ``math=True`` the ``$...$`` segments are
+    inline LaTeX (MathML in HTML)."""
 
     text: str
+    math: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,14 @@ class Math:
 
 @dataclass(frozen=True)
 class Table:
-    """Rows of cells side by side; a cell is LaTeX math (``math=True``) or plain text."""
+    """Rows of cells side by side; a cell is LaTeX math (``math=True``) or plain text.
+    ``numbers`` marks the columns of long numbers, which HTML breaks anywhere (the other
+    columns break only between words, so they are never crushed beside a long number)."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     math: tuple[bool, ...] = ()
+    numbers: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,11 @@ class Code:
 
 @dataclass(frozen=True)
 class Items:
+    """A bulleted list; with ``math=True`` ``$...$`` segments are inline LaTeX, as in
+    :class:`Para`."""
+
     items: tuple[str, ...]
+    math: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,14 +99,19 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
        background: #fdfdfc; line-height: 1.5; }
 main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
 h1 { font-size: 1.7rem; margin-bottom: 0.3rem; } h2 { margin-top: 2rem; font-size: 1.3rem; }
-math[display="block"] { display: block; margin: 0.6rem 0 0.6rem 1.5rem; overflow-x: auto;
-       overflow-y: hidden; padding: 0.15rem 0; font-size: 1.1rem; }
+.eq { margin: 0.6rem 0 0.6rem 1.5rem; overflow-x: auto; overflow-y: hidden; padding: 0.15rem 0; }
+.eq math { display: block; font-size: 1.1rem; width: max-content; }
 .label { margin: 0.8rem 0 0 0; color: #444; }
-table { border-collapse: collapse; margin: 0.8rem 0; width: 100%; }
+.wide { overflow-x: auto; margin: 0.8rem 0; }
+table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #ccc; padding: 0.4rem 0.6rem; vertical-align: top; text-align: left;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
+td.num { overflow-wrap: anywhere; min-width: 18ch;
+         font-variant-numeric: tabular-nums; }
+td mtext { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
 th { background: #f1f0ec; }
-pre { background: #f4f4f1; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem; }
+pre { background: #f4f4f1; padding: 0.8rem; white-space: pre-wrap; overflow-wrap: anywhere;
+      font-size: 0.85rem; }
 footer { color: #666; font-size: 0.85rem; margin-top: 3rem; }
 """
 
@@ -154,13 +168,13 @@ class Document:
             if isinstance(b, Heading):
                 out.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
             elif isinstance(b, Para):
-                out.append(f"<p>{html.escape(b.text)}</p>")
+                out.append(f"<p>{_inline_html(b.text, b.math)}</p>")
             elif isinstance(b, Math):
                 if b.label:
                     out.append(f'<p class="label">{html.escape(b.label)}</p>')
-                out.append(to_mathml(b.latex))
+                out.append(f'<div class="eq">{to_mathml(b.latex)}</div>')
             elif isinstance(b, Table):
-                out.append("<table>")
+                out.append('<div class="wide"><table>')
                 out.append(
                     "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in b.header) + "</tr>"
                 )
@@ -169,13 +183,21 @@ class Document:
                         to_mathml(c, "inline") if self._is_math(b, n) and c else html.escape(c)
                         for n, c in enumerate(row)
                     ]
-                    out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-                out.append("</table>")
+                    tds = [
+                        f'<td class="num">{c}</td>'
+                        if n < len(b.numbers) and b.numbers[n]
+                        else f"<td>{c}</td>"
+                        for n, c in enumerate(cells)
+                    ]
+                    out.append("<tr>" + "".join(tds) + "</tr>")
+                out.append("</table></div>")
             elif isinstance(b, Code):
                 out.append(f"<pre>{html.escape(b.text.rstrip())}</pre>")
             elif isinstance(b, Items):
                 out.append(
-                    "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in b.items) + "</ul>"
+                    "<ul>"
+                    + "".join(f"<li>{_inline_html(i, b.math)}</li>" for i in b.items)
+                    + "</ul>"
                 )
             elif isinstance(b, Links):
                 entries = "".join(
@@ -216,7 +238,7 @@ class Document:
                 cmd = "subsection*" if b.level <= 2 else "subsubsection*"
                 out.append(r"\%s{%s}" % (cmd, _tex_escape(b.text)))
             elif isinstance(b, Para):
-                out += [_tex_escape(b.text), ""]
+                out += [_inline_tex(b.text, b.math), ""]
             elif isinstance(b, Math):
                 if b.label:
                     out += [_tex_escape(b.label)]
@@ -233,8 +255,10 @@ class Document:
             elif isinstance(b, Items | Links):
                 out.append(r"\begin{itemize}")
                 for item in b.items:
-                    text = item if isinstance(item, str) else f"{item[0]} ({item[1]})"
-                    out.append(r"\item " + _tex_escape(text))
+                    if isinstance(item, str):
+                        out.append(r"\item " + _inline_tex(item, getattr(b, "math", False)))
+                    else:
+                        out.append(r"\item " + _tex_escape(f"{item[0]} ({item[1]})"))
                 out.append(r"\end{itemize}")
         out.append(r"\end{document}")
         return "\n".join(out) + "\n"
@@ -288,3 +312,29 @@ _TEX_SPECIAL = {
 
 def _tex_escape(text: str) -> str:
     return "".join(_TEX_SPECIAL.get(c, c) for c in text)
+
+
+def _segments(text: str, math: bool) -> list[tuple[bool, str]]:
+    """``(is_math, part)`` of a text whose ``$...$`` segments are LaTeX when ``math``."""
+    if not math:
+        return [(False, text)]
+    parts = text.split("$")
+    if len(parts) % 2 == 0:
+        raise ValueError(f"unbalanced $ in {text!r}")
+    return [(n % 2 == 1, p) for n, p in enumerate(parts) if p]
+
+
+def _inline_html(text: str, math: bool) -> str:
+    r"""Escaped text with inline MathML for its ``$...$`` segments.
+
+    >>> "<math" in _inline_html(r"a rate $\eta$", True), _inline_html("a $", False)
+    (True, 'a $')
+    """
+    return "".join(
+        to_mathml(p, "inline") if is_math else html.escape(p)
+        for is_math, p in _segments(text, math)
+    )
+
+
+def _inline_tex(text: str, math: bool) -> str:
+    return "".join(f"${p}$" if is_math else _tex_escape(p) for is_math, p in _segments(text, math))

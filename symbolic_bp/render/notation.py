@@ -22,7 +22,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-__all__ = ["latex", "mathml", "NotationPrinter"]
+__all__ = ["latex", "mathml", "inline_math", "NotationPrinter"]
 
 _LAYERED = re.compile(r"^([A-Za-z]+'?)(\d+)_(\d+)(?:_(\d+))?$")
 _FLAT = re.compile(r"^([xt])_(\d+)$")
@@ -68,6 +68,46 @@ def latex(expr: Any, rename: dict[sp.Basic, sp.Basic] | None = None) -> str:
     if rename:
         expr = expr.xreplace(rename)
     return _PRINTER.doprint(expr)
+
+
+_TERM = r"(?:[A-Za-z](?:_\w+)?'?(?:\[[^\]]+\])?(?:[+-]\d+)?|\d+)"
+_REL = r"(?:<=|>=|=)"
+_NOTATION = re.compile(
+    r"(?<![\w$])(?:"
+    rf"(?P<cls>[wb]\{{\w\}}_\{{\w\}}(?:_\{{\w\}})?)"  # a class of parameters: w{l}_{j}_{i}
+    rf"|(?P<rel>{_TERM} {_REL} {_TERM}(?: {_REL} {_TERM})?)"  # 1 <= j <= n[l], f_m' = 1
+    r"|(?P<idx>[a-z]\[[^\]]+\])"  # n[l]
+    r"|(?P<fn>f_[a-z0-9]+'?)"  # f_l, f_2'
+    r")(?![\w(])"
+)
+_CLASS = re.compile(r"([wb])\{(\w)\}_\{(\w)\}(?:_\{(\w)\})?")
+
+
+def _term_latex(text: str) -> str:
+    text = re.sub(r"([A-Za-z])\[([^\]]+)\]", lambda m: f"{m[1]}_{{{m[2].replace(' ', '')}}}", text)
+    text = re.sub(r"([A-Za-z])_(\w+)", r"\1_{\2}", text)
+    return text.replace("<=", r"\le").replace(">=", r"\ge")
+
+
+def inline_math(text: str) -> str:
+    r"""``text`` with the design's plain notation wrapped as inline LaTeX ``$...$``: ranges and
+    relations (``1 <= j <= n[l]``, ``f_m' = 1``), widths ``n[l]``, activations ``f_l`` and
+    classes of parameters ``w{l}_{j}_{i}``; the rest is left as words.
+
+    >>> inline_math("every depth L >= 1, all widths n[l], every activation f_l")
+    'every depth $L \\ge 1$, all widths $n_{l}$, every activation $f_{l}$'
+    >>> inline_math("w{l}_{j}_{i} (hidden layers) when f_2' = 1")
+    "$w^{l}_{ji}$ (hidden layers) when $f_{2}' = 1$"
+    """
+
+    def one(m: re.Match[str]) -> str:
+        if m["cls"]:
+            c = _CLASS.fullmatch(m["cls"])
+            assert c is not None
+            return f"${c[1]}^{{{c[2]}}}_{{{c[3]}{c[4] or ''}}}$"
+        return f"${_term_latex(m[0])}$"
+
+    return _NOTATION.sub(one, text)
 
 
 def mathml(tex: str, display: str = "block") -> str:
