@@ -204,9 +204,9 @@ def softmax_section() -> list:
         }[rep.equivalent]
         blocks.append(Para(f"Against the gradient: {name} {verdict}."))
     general = prove_general(MLM, "gradient", losses=[CCE])
-    first = general_document(general).blocks[0]
-    assert isinstance(first, Para)
-    blocks.append(Para("For every network: " + first.text, first.math))
+    lead = general_document(general).blocks[0]
+    assert isinstance(lead, Para)
+    blocks.append(Para("For every network: " + lead.text, lead.math))
     if against[MLM].equivalent is True:
         blocks.append(
             Para(
