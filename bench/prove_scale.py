@@ -10,8 +10,20 @@ naive method (SymPy ``diff`` of the whole expanded loss for every parameter, the
 A softmax output with the categorical cross-entropy is timed too: ``symbolic-bp prove`` on
 784-128-10 (sigmoid, softmax) in a fresh process, the median of five (target: under 3 s).
 
+Issue 17's ladders (``--ladder width`` or ``--ladder depth``) run the command line
+``symbolic-bp prove --bias --json`` (conditions searched, as a user runs it) in a fresh process
+per point, for ``delta,gradient`` and ``error_at_update,gradient`` with generic activations,
+and print the CPU seconds (user + system, start-up included) and the peak RSS of each, the
+JSON's size, and the growth exponents of CPU time and peak memory (least squares on log-log)
+against the width or the depth:
+
+- width: ``w,w,w,10`` and ``w,w,w,w,w,10`` (depth 3 and 5) for ``w`` from 64 to 4096, then
+  ``4096,4096,4096,10`` and ten layers of 4096, and ``784,128,10 --json`` by default;
+- depth: 8 inputs and ``L`` layers of width 8 for ``L`` from 3 to 101.
+
 Run:  python bench/prove_scale.py [--max-params N] [--cap SECONDS] [--naive-cap SECONDS]
       python bench/prove_scale.py --softmax-only
+      python bench/prove_scale.py --ladder width|depth [--cap SECONDS]
 """
 
 from __future__ import annotations
@@ -134,13 +146,96 @@ def softmax_checks() -> list[tuple[str, bool]]:
     return checks
 
 
+PAIRS = ("delta,gradient", "error_at_update,gradient")
+
+
+def run_cli(args: list[str], cap: float) -> tuple[int | None, float, float, int]:
+    """``symbolic-bp prove ARGS`` in a fresh process: (exit code, or None when it ran over
+    ``cap`` seconds; CPU seconds; peak RSS in MiB; bytes written to stdout)."""
+    cmd = [sys.executable, "-m", "symbolic_bp", "prove", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    timer = threading.Timer(cap, proc.kill)
+    timer.start()
+    size = len(proc.stdout.read()) if proc.stdout else 0
+    _, status, usage = os.wait4(proc.pid, 0)
+    killed = not timer.is_alive()
+    timer.cancel()
+    code = None if killed or not os.WIFEXITED(status) else os.WEXITSTATUS(status)
+    return code, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, size
+
+
+def run_ladder(kind: str, cap: float) -> None:
+    """Issue 17's width or depth ladder (see the module docstring)."""
+    if kind == "width":
+        widths = [64, 128, 256, 512, 1024, 2048, 4096]
+        shapes = {f"depth {d}": [(w, [w] * d + [10]) for w in widths] for d in (3, 5)}
+    else:
+        depths = [3, 6, 11, 21, 31, 51, 76, 101]
+        shapes = {"width 8": [(d, [8] * (d + 1)) for d in depths]}
+    print(f"{kind} ladder: symbolic-bp prove --bias --json, a fresh process per point")
+    print(f"{'network':<34} {'pair':<26} {'exit':>4} {'CPU s':>7} {'peak MiB':>9} {'JSON B':>8}")
+    checks: list[tuple[str, bool]] = []
+    for label, points in shapes.items():
+        for pair in PAIRS:
+            times, peaks = [], []
+            for x, sizes in points:
+                layers = ",".join(map(str, sizes))
+                code, cpu, peak, size = run_cli(
+                    ["--layers", layers, "--bias", "--conventions", pair, "--json"], cap
+                )
+                name = layers if len(layers) <= 34 else f"{sizes[0]} + {len(sizes) - 1} layers"
+                shown = "time" if code is None else str(code)
+                print(f"{name:<34} {pair:<26} {shown:>4} {cpu:7.2f} {peak:9.0f} {size:8d}")
+                if code not in (0, 1):
+                    continue
+                times.append((x, cpu))
+                peaks.append((x, peak))
+                if kind == "width" and sizes[0] == 4096:
+                    want = 0 if pair.startswith("delta") else 1
+                    checks.append((f"{layers} {pair} exit {code} (want {want})", code == want))
+                if kind == "depth" and x == 51:
+                    checks.append((f"51 layers {pair}: {cpu:.2f} s CPU (< 3 s)", cpu < 3))
+                if kind == "width":
+                    ok = peak < 150
+                    checks.append((f"{layers} {pair}: {peak:.0f} MiB (< 150 MiB)", ok))
+            kt, km = exponent(times), exponent(peaks)
+            bound = 0.1 if kind == "width" else 1.1
+            for what, k in (("CPU time", kt), ("peak memory", km)):
+                if k is not None:
+                    print(f"  growth exponent of {what} in {kind}, {label}, {pair}: {k:.2f}")
+                    if what == "CPU time" or kind == "width":
+                        checks.append(
+                            (f"{what} exponent {label} {pair}: {k:.2f} (<= {bound})", k <= bound)
+                        )
+    if kind == "width":
+        ten = ",".join(["4096"] * 10 + ["10"])
+        for pair in PAIRS:
+            code, cpu, peak, size = run_cli(["--layers", ten, "--bias", "--conventions", pair], cap)
+            text = f"10 layers of 4096 {pair}: exit {code}, {cpu:.2f} s CPU, {peak:.0f} MiB"
+            print(text)
+            checks.append((text, code == (0 if pair.startswith("delta") else 1)))
+        for pair in PAIRS:
+            code, cpu, peak, size = run_cli(
+                ["--layers", "784,128,10", "--conventions", pair, "--json"], cap
+            )
+            text = f"784-128-10 {pair} --json: {size} bytes, {cpu:.2f} s CPU (< 1 MiB)"
+            checks.append((text, size < 2**20 and code in (0, 1)))
+    print("targets:")
+    for text, good in checks:
+        print(f"  [{'met' if good else 'MISSED'}] {text}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-params", type=int, default=300_000)
     parser.add_argument("--cap", type=float, default=120.0, help="seconds per prove run")
     parser.add_argument("--naive-cap", type=float, default=120.0)
     parser.add_argument("--softmax-only", action="store_true", help="only the softmax target")
+    parser.add_argument("--ladder", choices=("width", "depth"), help="issue 17's ladders only")
     args = parser.parse_args()
+    if args.ladder:
+        run_ladder(args.ladder, args.cap)
+        return
     if args.softmax_only:
         for text, good in softmax_checks():
             print(f"  [{'met' if good else 'MISSED'}] {text}")
