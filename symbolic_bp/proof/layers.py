@@ -120,7 +120,9 @@ def _chain(
         out.factors[l] = c
         compare_updates(out, l, ra, rb, {B: c * A[l, j]}, zero, normal)
         for n in range(1, min(2, net.sizes[l]) + 1):
-            out.relations.append(_instance_relation(net, ra, rb, l, n, c))
+            relation = _instance_relation(net, ra, rb, l, n, c)
+            if relation is not None:
+                out.relations.append(relation)
     return out
 
 
@@ -253,12 +255,16 @@ def _factor(
 
 def _instance_relation(
     net: Network, ra: LayerRules, rb: LayerRules, l: int, n: int, c: sp.Expr
-) -> Relation:
+) -> Relation | None:
     """The relation of neuron ``n`` of layer ``l`` in the per-neuron symbols (``G3_1 =
-    -d3_1``), for the readable report."""
+    -d3_1``), for the readable report; None on a batch when the factor reads a net input or a
+    target (those belong to one sample, and the per-neuron symbols name none)."""
     factor = c.xreplace({neuron_index(l): n})
     concrete: dict[sp.Basic, sp.Basic] = {}
-    for leaf in factor.atoms(sp.Indexed):
+    leaves = factor.atoms(sp.Indexed)
+    if net.batched and any(leaf.base.label.name in ("e", "t") for leaf in leaves):
+        return None
+    for leaf in leaves:
         name, idx = leaf.base.label.name, [int(i) for i in leaf.indices]
         if name == "e":
             concrete[leaf] = net.e(idx[0], idx[1])
