@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -92,6 +93,9 @@ def test_layer_rules_display_as_math(net):
     assert tex.startswith("$$\\begin{aligned}") and r"\Delta w^{2}" in tex and "d^{1}" in tex
     html = rules._repr_html_()
     assert html.startswith("<math") and "\\" not in html
+    # one table row per signal and update, well-formed XML (no raw "&" from the LaTeX)
+    rows = ElementTree.fromstring(html).iter("{http://www.w3.org/1998/Math/MathML}mtr")
+    assert len(list(rows)) == len(rules.latex_rows())
     general = general_rules("error_at_update")._repr_latex_()
     assert "r^{L}_{j}" in general and r"\Delta w^{L}_{ji}" in general
 

@@ -86,7 +86,9 @@ class LayerRules:
     def _repr_html_(self) -> str:
         from ..render.notation import mathml
 
-        return mathml("\\begin{aligned}" + " \\\\ ".join(self.latex_rows()) + "\\end{aligned}")
+        # align*, not aligned: latex2mathml turns align* into a table of rows, but leaves the
+        # "&" of aligned as a raw, unescaped <mi>&</mi> on a single line
+        return mathml("\\begin{align*}" + " \\\\ ".join(self.latex_rows()) + "\\end{align*}")
 
 
 def layer_rules(
