@@ -151,6 +151,21 @@ def _label(step: object, function: str) -> str:
     return getattr(step, "__name__", function)
 
 
+def _program_label(path: Path | None, function: str) -> str:
+    """``mystep.py:step`` for code from a file; ``step`` for a function without one, or from a
+    notebook cell (IPython compiles each cell as ``.../ipykernel_<pid>/<hash>.py``: the hash
+    would mean nothing to the reader).
+
+    >>> _program_label(Path("/home/me/mystep.py"), "step")
+    'mystep.py:step'
+    >>> _program_label(Path("/tmp/ipykernel_4242/4291446479.py"), "step")
+    'step'
+    """
+    if path is None or path.parent.name.startswith("ipykernel_"):
+        return function
+    return f"{path.name}:{function}"
+
+
 class _CheckRun:
     """The state of one check: what was settled survives a time limit."""
 
@@ -220,7 +235,7 @@ class _CheckRun:
     # -- the report ------------------------------------------------------------------------
     def report(self) -> CheckReport:
         trace, net = self.trace, self.net
-        label = f"{trace.path.name}:{trace.function}" if trace.path is not None else trace.function
+        label = _program_label(trace.path, trace.function)
         cmp = self.gradient or Comparison()
         results = parameter_results(net, self.status, cmp, self.recipe, trace.batch, self.timed_out)
         factor = cmp.factor if self._differs() else None
