@@ -15,6 +15,7 @@ from symbolic_bp.cli import main
 from symbolic_bp.derive import general_rules
 from symbolic_bp.errors import InputError, command_line, option
 from symbolic_bp.model.network import Network
+from symbolic_bp.model.objective import Objective
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,7 @@ def test_network_build_reads_layers_as_text():
 def test_reprs_are_short(net):
     report = sbp.prove(net, "error_at_update", "delta")
     objects = [
+        net,
         report,
         report.layers[0],
         report.parameters[0],
@@ -85,6 +87,9 @@ def test_reprs_are_short(net):
         text = repr(obj)
         assert text.startswith("<") and len(text) < 200, text
     assert repr(report.layers[0]).startswith("<LayerResult layer 1 w (4)")
+    assert repr(net) == "<Network 2-2-1, activations sigmoid,sigmoid, loss half_sse, no biases>"
+    batch = Network.build([2, 2, 1], objective=Objective(batch=3))
+    assert repr(batch.view(2)) == f"<Network {batch.describe()}, sample 2>"
 
 
 def test_layer_rules_display_as_math(net):

@@ -107,6 +107,11 @@ def test_the_tutorial_notebook_runs_and_renders_math(tmp_path, monkeypatch):
     client.execute(cwd=str(tmp_path))
     cells = _outputs(nb)
 
+    stdout, data = cells["network"]
+    assert stdout.startswith("14 parameters: w1_1_1, w1_1_2, w1_2_1,")
+    assert (
+        data["text/plain"] == "<Network 2-3-2-1, activations f_1,f_2,f_3, loss half_sse, no biases>"
+    )
     # the original question: proven different, with the condition of agreement
     stdout, data = cells["prove"]
     assert stdout == "proven different\n"

@@ -132,6 +132,16 @@ class Network(Samples, LayerBlocks):
             self.sizes[l] * (self.sizes[l - 1] + int(self.bias)) for l in range(1, self.depth + 1)
         )
 
+    def __repr__(self) -> str:
+        """Short, for a REPL or a notebook (the fields in full would print every activation's
+        expressions and the loss's).
+
+        >>> Network.build([2, 3, 2, 1])
+        <Network 2-3-2-1, activations f_1,f_2,f_3, loss half_sse, no biases>
+        """
+        sample = "" if self.sample is None else f", sample {self.sample}"
+        return f"<Network {self.describe()}{sample}>"
+
     def describe(self) -> str:
         """A one-line description, e.g. ``2-3-2-1, activations f_1,f_2,f_3, loss half_sse``."""
         acts = ",".join(a.name for a in self.activations)
