@@ -85,10 +85,13 @@ def verification_networks(net: Network, conv: Convention) -> list[Network]:
     return check_networks(net) if is_builtin(conv) else [net]
 
 
-def check_stateless(conv: Any, net: Network) -> None:
+def check_stateless(conv: Any, net: Network) -> UpdateRules | None:
     """Refuse a recipe whose rules change from one derivation to the next (it keeps state
     between calls, so it defines no rule to prove): two derivations on a small network with
     ``net``'s depth, activations, loss and biases must give the same expressions.
+
+    **Returns:** the first derivation (``None`` if the recipe is not defined on that network),
+    which :func:`verify_layer_rules` may reuse instead of deriving it a third time.
 
     **Raises:** :class:`~symbolic_bp.errors.InputError`.
     """
@@ -96,20 +99,24 @@ def check_stateless(conv: Any, net: Network) -> None:
     try:
         first, second = derive(small, conv), derive(small, conv)
     except InputError:
-        return  # not defined on that network: derive on the real one will say so
+        return None  # not defined on that network: derive on the real one will say so
     if first.signal_exprs != second.signal_exprs or first.updates != second.updates:
         raise InputError(
             f"convention {conv.name!r} gives different rules each time it is derived (it keeps "
             "state between calls); a recipe must compute its rules from its arguments alone"
         )
+    return first
 
 
-def verify_layer_rules(rules: LayerRules, networks: Sequence[Network]) -> None:
+def verify_layer_rules(
+    rules: LayerRules, networks: Sequence[Network], derived: Iterable[UpdateRules | None] = ()
+) -> None:
     """Raise :class:`NotRepresented` unless the layer rules reproduce ``derive`` on every one
-    of ``networks`` (same depth), neuron by neuron."""
+    of ``networks`` (same depth), neuron by neuron. ``derived``: derivations just made (by
+    :func:`check_stateless`), used where one is of this recipe, letter and network."""
     _covariant(rules)
     for cnet in networks:
-        concrete = _concrete_rules(rules, cnet)
+        concrete = _concrete_rules(rules, cnet, derived)
         for l in rules.layers:
             _compare_layer(rules, concrete, cnet, int(l), {})
 
@@ -142,9 +149,15 @@ def verify_general_rules(rules: LayerRules, networks: Iterable[Network]) -> dict
     return failures
 
 
-def _concrete_rules(rules: LayerRules, cnet: Network) -> UpdateRules:
+def _concrete_rules(
+    rules: LayerRules, cnet: Network, derived: Iterable[UpdateRules | None] = ()
+) -> UpdateRules:
+    conv, letter = rules.convention, str(rules.signal.label)
+    for known in derived:
+        if known and known.convention is conv and known.letter == letter and known.network == cnet:
+            return known
     try:
-        return derive(cnet, rules.convention, letter=str(rules.signal.label))
+        return derive(cnet, conv, letter=letter)
     except InputError as exc:
         raise NotRepresented(
             f"convention {rules.convention.name!r} is not defined on the "
@@ -164,42 +177,108 @@ def _compare_layer(
     key = l if key is None else key
     j_sym, i_sym = _indices(inet, key)
     views = cnet.views()
+
+    def at_layer(expr: sp.Expr, nets: Sequence[Network]) -> list[_AtLayer]:
+        return [_AtLayer(rules, n, expr, layers) for n in nets]
+
+    signals = at_layer(rules.signals[key], views)
+    weights = _Update(rules, cnet, rules.weight_updates[key], rules.weight_penalties, key, layers)
+    bias = rules.bias_updates[key]
+    biases = None if bias is None else _Update(rules, cnet, bias, rules.bias_penalties, key, layers)
     for j in cnet.neurons(l):
-        for v in views:
-            got = _instantiate(rules, v, rules.signals[key], {**layers, j_sym: j})
+        for v, signal in zip(views, signals, strict=True):
+            got = signal.at({j_sym: j})
             want = concrete.signal(l, j, v.sample or 1)[1]
             _same(got, want, rules, f"the signal of neuron {j} of layer {l}", cnet)
         for i in cnet.neurons(l - 1):
-            at = {**layers, j_sym: j, i_sym: i}
-            got = _objective(
-                rules, cnet, rules.weight_updates[key], rules.weight_penalties, key, at
-            )
+            got = weights.at({j_sym: j, i_sym: i})
             _same(
                 got, concrete.updates[cnet.w(l, j, i)], rules, f"the update of w{l}_{j}_{i}", cnet
             )
-        bias = rules.bias_updates[key]
-        if bias is not None:
-            at = {**layers, j_sym: j}
-            got = _objective(rules, cnet, bias, rules.bias_penalties, key, at)
+        if biases is not None:
+            got = biases.at({j_sym: j})
             _same(got, concrete.updates[cnet.b(l, j)], rules, f"the update of b{l}_{j}", cnet)
 
 
-def _objective(
-    rules: LayerRules,
-    cnet: Network,
-    update: sp.Expr,
-    penalties: dict[Any, Any],
-    key: Any,
-    values: dict[sp.Symbol, int],
-) -> sp.Expr:
-    """The objective's update from the layer rule: ``cnet``'s reduction of the rule at each
-    sample, plus the penalty's part."""
-    total = sp.Add(*(_instantiate(rules, v, update, values) for v in cnet.views()))
-    scale = batch_scale(rules.convention, cnet.objective)
-    penalty = penalties.get(key) or sp.S.Zero
-    if penalty == 0:
-        return scale * total
-    return scale * total + _instantiate(rules, cnet, penalty, values)
+class _Update:
+    """The objective's update from a layer rule: ``cnet``'s reduction of the rule at each
+    sample, plus the penalty's part, prepared once per layer."""
+
+    def __init__(
+        self,
+        rules: LayerRules,
+        cnet: Network,
+        update: sp.Expr,
+        penalties: dict[Any, Any],
+        key: Any,
+        layers: dict[sp.Symbol, int],
+    ) -> None:
+        self.samples = [_AtLayer(rules, v, update, layers) for v in cnet.views()]
+        self.scale = batch_scale(rules.convention, cnet.objective)
+        penalty = penalties.get(key) or sp.S.Zero
+        self.penalty = None if penalty == 0 else _AtLayer(rules, cnet, penalty, layers)
+
+    def at(self, values: dict[sp.Symbol, int]) -> sp.Expr:
+        total = sp.Add(*(s.at(values) for s in self.samples))
+        if self.penalty is None:
+            return self.scale * total
+        return self.scale * total + self.penalty.at(values)
+
+
+class _AtLayer:
+    """A rule on ``cnet`` at the given layer and depth, for each neuron's indices (:meth:`at`).
+
+    The widths, layer and depth are put in, the sums written out and the atoms with
+    whole-number indices mapped once per layer; each neuron then costs one substitution of
+    its indices and the atoms that read them. A rule that keeps a sum or a Kronecker delta
+    after that (a limit that reads a neuron index) is instantiated neuron by neuron, the
+    general way (:func:`_instantiate`); both give the same expression.
+    """
+
+    def __init__(
+        self, rules: LayerRules, cnet: Network, expr: sp.Expr, layers: dict[sp.Symbol, int]
+    ) -> None:
+        self.rules, self.cnet = rules, cnet
+        expr = expr.xreplace(layers) if layers else expr
+        self.raw = expr
+        expr = expr.xreplace(_widths(rules.indexed.n, cnet.sizes))
+        if expr.has(sp.Sum):
+            expr = _write_out_sums(expr)
+        self.pending: list[sp.Indexed] | None = None
+        if not expr.has(sp.Sum, sp.KroneckerDelta):
+            try:
+                self.expr, self.pending = self._map_whole(expr)
+            except NotRepresented:
+                self.pending = None  # say so where the general way says so
+
+    def _map_whole(self, expr: sp.Expr) -> tuple[sp.Expr, list[sp.Indexed]]:
+        """``expr`` with the atoms whose indices are whole numbers mapped and the layer
+        functions put in; the atoms that read a neuron index, for :meth:`at`."""
+        inet, letter, cnet = self.rules.indexed, str(self.rules.signal.label), self.cnet
+        mapping: dict[sp.Basic, sp.Basic] = {}
+        pending = []
+        for leaf in expr.atoms(sp.Indexed):
+            if all(i.is_Integer for i in leaf.indices):
+                idx = [int(i) for i in leaf.indices]
+                mapping[leaf] = _atom(inet, cnet, leaf.base, idx, letter, self.rules)
+            else:
+                pending.append(leaf)
+        return _concrete_functions(cnet, expr.xreplace(mapping)), pending
+
+    def at(self, values: dict[sp.Symbol, int]) -> sp.Expr:
+        """The rule at the neuron indices ``values``, in ``cnet``'s symbols (what
+        :func:`_instantiate` gives)."""
+        if self.pending is None:
+            return _instantiate(self.rules, self.cnet, self.raw, values)
+        inet, letter, cnet = self.rules.indexed, str(self.rules.signal.label), self.cnet
+        numbers = {s: sp.Integer(v) for s, v in values.items()}
+        mapping: dict[sp.Basic, sp.Basic] = dict(numbers)
+        for leaf in self.pending:
+            idx = [i.xreplace(numbers) for i in leaf.indices]
+            if not all(i.is_Integer for i in idx):
+                raise NotRepresented(f"the layer rule keeps a symbolic index in {leaf}")
+            mapping[leaf] = _atom(inet, cnet, leaf.base, [int(i) for i in idx], letter, self.rules)
+        return _normalisers(cnet, self.expr.xreplace(mapping))
 
 
 def _indices(inet: IndexedNetwork, key: Any) -> tuple[sp.Symbol, sp.Symbol]:

@@ -134,11 +134,10 @@ class _InstanceProof:
 
     # -- the two roads --------------------------------------------------------------------
     def execute(self, method: str) -> None:
-        for conv in (self.a, self.b):
-            check_stateless(conv, self.net)
+        derived = [check_stateless(conv, self.net) for conv in (self.a, self.b)]
         if method == "auto":
             try:
-                self.chain = compare_layers(self.net, self.a, self.b)
+                self.chain = compare_layers(self.net, self.a, self.b, derived)
             except AbstractionError as exc:
                 self.notes.append(f"compared neuron by neuron: {exc}")
             if self.chain is not None and self.chain.complete():

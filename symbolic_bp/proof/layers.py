@@ -25,14 +25,14 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from ..algebra import factor_between, replace_indexed, residual_is_zero, split_sums
 from ..conventions import Convention, is_builtin, second_letter
-from ..derive import LayerRules, layer_rules
+from ..derive import LayerRules, UpdateRules, layer_rules
 from ..model.indexed import neuron_index
 from ..model.lemma import normal_form
 from ..model.network import Network
@@ -68,8 +68,11 @@ class LayerChain:
         return len(self.factors) + sum(len(v) for v in self.equal.values())
 
 
-def compare_layers(net: Network, a: Convention, b: Convention) -> LayerChain:
-    """The layer identities of ``a`` and ``b`` on ``net``, verified.
+def compare_layers(
+    net: Network, a: Convention, b: Convention, derived: Sequence[UpdateRules | None] = ()
+) -> LayerChain:
+    """The layer identities of ``a`` and ``b`` on ``net``, verified (``derived``: derivations
+    already made, for :func:`~symbolic_bp.verify.verify_layer_rules`).
 
     **Raises:** :class:`~symbolic_bp.errors.AbstractionError` (and its subclass
     :class:`~symbolic_bp.verify.NotRepresented`) when either recipe cannot be represented
@@ -78,7 +81,7 @@ def compare_layers(net: Network, a: Convention, b: Convention) -> LayerChain:
     ra = layer_rules(net, a)
     rb = layer_rules(net, b, letter=second_letter(a, b))
     for conv, rules in ((a, ra), (b, rb)):
-        verify_layer_rules(rules, verification_networks(net, conv))
+        verify_layer_rules(rules, verification_networks(net, conv), derived)
     normal = normal_form(net.activations)
     chain = _chain(net, ra, rb, normal)
     if not chain.complete():
