@@ -29,6 +29,7 @@ __all__ = [
     "Undecided",
     "to_interval",
     "interval_text",
+    "interval_texts",
     "PRECISION_BITS",
 ]
 
@@ -197,6 +198,37 @@ def interval_text(interval: Any, digits: int = 20) -> str:
     """
     iv.prec = PRECISION_BITS
     return f"[{_end(interval.a, digits, -1)}, {_end(interval.b, digits, 1)}]"
+
+
+def interval_texts(first: Any, second: Any, digits: int = 20) -> tuple[str, str]:
+    """Both intervals as :func:`interval_text`, with as many digits (at least ``digits``, at
+    most what ``PRECISION_BITS`` holds) as it takes for the *printed* intervals to be disjoint
+    when the intervals themselves are, so that a reader can check a certificate "the
+    enclosures are disjoint" from what is shown (values that differ in the 30th digit are
+    not printed as the same 20-digit interval).
+
+    >>> third, near = to_interval(Fraction(1, 3)), to_interval(Fraction(10**30 + 1, 3 * 10**30))
+    >>> interval_text(third) == interval_text(near)  # 20 digits: the same text
+    True
+    >>> interval_texts(third, near)[1]
+    '[0.33333333333333333333333333333366633, 0.333333333333333333333333333333667]'
+    """
+    iv.prec = PRECISION_BITS
+    apart = bool(first.b < second.a or second.b < first.a)
+    most = int(PRECISION_BITS * 0.30103) - 2
+    shown = (interval_text(first, digits), interval_text(second, digits))
+    while apart and digits < most and not _printed_apart(*shown):
+        digits = min(most, digits + 5)
+        shown = (interval_text(first, digits), interval_text(second, digits))
+    return shown
+
+
+def _printed_apart(first: str, second: str) -> bool:
+    """Whether two ``"[lo, hi]"`` texts denote disjoint intervals (compared exactly)."""
+    (a_lo, a_hi), (b_lo, b_hi) = (
+        [Fraction(end.strip()) for end in text.strip("[]").split(",")] for text in (first, second)
+    )
+    return a_hi < b_lo or b_hi < a_lo
 
 
 def _end(value: Any, digits: int, direction: int) -> str:

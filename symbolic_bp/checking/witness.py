@@ -32,7 +32,7 @@ from mpmath import iv
 
 from ..codegen.evaluate import exact_value, rule_program, run
 from ..derive import UpdateRules
-from ..intervals import Undecided, enclose, excludes_zero, interval_text, to_interval
+from ..intervals import Undecided, enclose, excludes_zero, interval_texts, to_interval
 from ..model.network import Network
 from ..proof.clock import Clock
 from ..proof.results import Counterexample
@@ -188,6 +188,7 @@ class WitnessSearch:
             approx: dict[str, float | str] = {CODE: float(code), conv: float(ref)}
         else:
             iv.prec = 256
-            values = {CODE: interval_text(code), conv: interval_text(ref)}
+            shown = interval_texts(code, ref)
+            values = {CODE: shown[0], conv: shown[1]}
             approx = {CODE: approximate(code), conv: approximate(ref)}
         return Counterexample(name, dict(point), {}, values, approx, self.net.describe())

@@ -26,7 +26,7 @@ from typing import Any
 import sympy as sp
 
 from ..errors import InputError
-from ..intervals import Undecided, excludes_zero, interval_text
+from ..intervals import Undecided, excludes_zero, interval_texts
 from .atoms import Atoms
 from .vector import Vec
 
@@ -163,8 +163,9 @@ def compare_values(a: sp.Expr, b: sp.Expr, atoms: Atoms | None = None) -> Compar
     except (Undecided, ValueError, ZeroDivisionError, OverflowError):
         return Comparison(False, None, None)
     apart = excludes_zero(ia - ib)
-    shown_a: Fraction | str = fa if fa is not None else interval_text(ia)
-    shown_b: Fraction | str = fb if fb is not None else interval_text(ib)
+    texts = interval_texts(ia, ib)
+    shown_a: Fraction | str = fa if fa is not None else texts[0]
+    shown_b: Fraction | str = fb if fb is not None else texts[1]
     return Comparison(apart, shown_a, shown_b, (_middle(ia), _middle(ib)))
 
 

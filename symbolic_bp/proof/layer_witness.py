@@ -49,7 +49,7 @@ from mpmath import iv
 
 from ..conventions import Convention
 from ..derive import LayerRules
-from ..intervals import PRECISION_BITS, Undecided, interval_text
+from ..intervals import PRECISION_BITS, Undecided, interval_texts
 from ..model.network import Network
 from .arithmetic import BOXES, EXACT, MPMATH, Arithmetic
 from .clock import Clock
@@ -258,7 +258,8 @@ class LayerWitness:
         vb: Any,
         exact: tuple[Fraction, Fraction] | None,
     ) -> Counterexample | None:
-        values: dict[str, Any] = {self.a.name: interval_text(va), self.b.name: interval_text(vb)}
+        shown = interval_texts(va, vb)
+        values: dict[str, Any] = {self.a.name: shown[0], self.b.name: shown[1]}
         if exact is not None:
             if exact[0] == exact[1]:
                 return None  # disjoint enclosures of equal values: never report such a witness

@@ -31,7 +31,7 @@ from mpmath import nstr
 from ..codegen.evaluate import rule_program, run
 from ..conventions import Convention, second_letter
 from ..derive import UpdateRules, derive
-from ..intervals import Undecided, excludes_zero, interval_text
+from ..intervals import Undecided, excludes_zero, interval_texts
 from ..model.activations import Activation
 from ..model.network import Network
 from ..parsing import X
@@ -245,7 +245,8 @@ class WitnessSearch:
         exact: dict[str, tuple[Fraction, Fraction]],
     ) -> Counterexample | None:
         va, vb = pair
-        values: dict[str, Any] = {self.a.name: interval_text(va), self.b.name: interval_text(vb)}
+        shown = interval_texts(va, vb)
+        values: dict[str, Any] = {self.a.name: shown[0], self.b.name: shown[1]}
         if name in exact:
             ea, eb = exact[name]
             if ea == eb:
