@@ -75,6 +75,19 @@ class Value:
     axes: tuple[sp.Symbol, ...] = ()
 
 
+def exact_fraction(number: sp.Expr) -> Fraction:
+    """The exact value of a SymPy rational or float (a ``Float`` of any precision is the
+    binary fraction it holds, not its nearest float64).
+
+    >>> exact_fraction(sp.Float("0.1", 40)) == Fraction(0.1)
+    False
+    >>> exact_fraction(sp.Float("0.1", 40)) - Fraction(1, 10) < Fraction(1, 10**39)
+    True
+    """
+    value = sp.Rational(number)
+    return Fraction(int(value.p), int(value.q))
+
+
 def _ordered(axes: set[sp.Symbol]) -> tuple[sp.Symbol, ...]:
     return tuple(sorted(axes, key=lambda s: s.name))
 
@@ -178,10 +191,8 @@ class LayerValues:
         return out
 
     def _ev_new(self, e: sp.Basic, env: dict[sp.Symbol, Value], memo: dict) -> Value:
-        if e.is_Rational:
-            return Value(self._const(Fraction(int(e.p), int(e.q))))
-        if e.is_Float:
-            return Value(self._const(Fraction(float(e))))
+        if e.is_Rational or e.is_Float:
+            return Value(self._const(exact_fraction(e)))
         if e.is_Symbol:
             return self._symbol(e, env)
         if isinstance(e, sp.Indexed):
