@@ -412,11 +412,42 @@ def test_work_arrays_are_reused_without_aliasing():
     assert all(not np.shares_memory(grads[n], again[1][n]) for n in grads)
 
 
-def test_forward_pass_and_signals_are_written_in_place():
-    """The forward pass of the step (matrix products, activations) is done in place
-    (``out=``) in the module's work arrays: no product ``a*b`` makes a fresh array there. (The
-    loss and the returned updates still make their own arrays.)"""
+def test_forward_pass_signals_and_loss_are_written_in_place():
+    """The forward pass of the step (matrix products, activations), the loss and the signals
+    are done in place (``out=``) in the module's work arrays: before the first update, every
+    statement is a NumPy call with ``out=``, a ``del``, the guarded ``exp`` of sigmoid's form, or
+    a scalar; the scale ``lr/batch`` multiplies the ``(n_l, n_{l-1})`` products, not a batch."""
     source = export_source(Network.build([64, 64, 64, 10], "sigmoid", bias=True), "delta")
     body = source.split("def _updates")[1].split("\ndef ")[0]
-    assert "numpy.tanh(y1, out=y1)" in body and "out=work['e1']" in body
-    assert "*" not in body.split("loss = ")[0].split("lr_mean")[0]  # no a*b: all in place
+    assert "numpy.exp(y1, out=y1)" in body and "out=work['e1']" in body
+    assert "tanh" not in body and "lr_mean, out=" not in body
+    statements = [s.strip() for s in body.split("\n")[2:] if s.strip()]
+    before = statements[: next(i for i, s in enumerate(statements) if s.startswith("dW"))]
+    scalars = ("batch = ", "inv_batch = ", "lr_mean = ", "loss = ", "work = ", "W", "b")
+    for line in before:
+        fresh = not line.startswith(("del ", "#", 'with numpy.errstate(over="ignore"):', *scalars))
+        assert not fresh or line.endswith(")") and "out=" in line or "+=" in line, line
+    assert 'with numpy.errstate(over="ignore"):\n        numpy.exp(y1, out=y1)' in body
+    assert "dW3 *= lr_mean" in body and "loss = 1/2 * numpy.vdot(r_loss, r_loss)" in body
+
+
+def test_in_place_sigmoid_keeps_its_tail_exact():
+    """Sigmoid in the step is ``1/(1 + exp(-e))``: at ``e = -60`` its value ``8.8e-27`` (which
+    ``(1 + tanh(e/2))/2`` rounds to 0) and so the update of a saturated neuron come out to a
+    few ulps of the exact value (``mpmath`` at 50 digits), and ``e = -800`` gives exactly 0."""
+    import mpmath
+
+    net = Network.build([9, 8], "sigmoid", bias=True)  # 80 parameters: the vectorised step
+    assert net.parameter_count > SCALAR_LIMIT
+    mod = load_module(net, "delta")
+    params = {"W1": np.zeros((8, 9)), "b1": np.linspace(-60.0, -800.0, 8)}
+    X, T = np.zeros((1, 9)), np.ones((1, 8))
+    with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
+        warnings.simplefilter("error")
+        grads = mod.gradients(params, X, T)  # -Delta b / lr: the update itself is below b's ulp
+    mpmath.mp.dps = 50
+    for b, got in zip(params["b1"], -grads["b1"], strict=True):
+        y = 1 / (1 + mpmath.exp(-mpmath.mpf(b)))
+        want = (1 - y) * y * (1 - y)  # delta = (t - y) y (1 - y), t = 1, batch of one
+        assert got == pytest.approx(float(want), rel=1e-14, abs=0.0) or (b < -745 and got == 0)
+    assert -grads["b1"][0] > 0

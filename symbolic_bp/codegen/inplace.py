@@ -11,10 +11,12 @@ is
 the same operations on the same operands, so the same numbers (up to the order of the factors
 of a product), with no array allocated. A compound operand comes first, straight into the
 target; another one goes into a scratch array of its width. An activation is computed through
-its ``numeric_form`` (its safe NumPy form as an expression, e.g. sigmoid's
-``(1 + tanh(x/2))/2``); whatever this emitter does not know (a function of two arguments, a
-piecewise activation) is printed as before and copied in. Only expressions whose shape is
-known to be ``(batch, n)`` are emitted this way (:meth:`InPlace.width`).
+its ``inplace_form`` where it has one (sigmoid's ``1/(1 + exp(-x))``, whose ``exp`` may overflow
+to ``inf`` harmlessly: it runs under ``numpy.errstate(over="ignore")``, see
+:mod:`symbolic_bp.model.numeric_forms`), else its ``numeric_form`` (its safe NumPy form as an
+expression); whatever this emitter does not know (a function of two arguments, a piecewise
+activation) is printed as before and copied in. Only expressions whose shape is known to be
+``(batch, n)`` are emitted this way (:meth:`InPlace.width`).
 
 >>> import sympy as sp
 >>> d, c, y = sp.symbols("d2 c2 y2")
@@ -34,6 +36,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sympy as sp
+
+from ..model.numeric_forms import ExpInf
 
 __all__ = ["InPlace", "UFUNCS"]
 
@@ -109,11 +113,11 @@ class InPlace:
         target = bind or buffer
         first = True
 
-        def call(fn: str, *args: str) -> None:
+        def call(fn: str, *args: str, indent: str = "") -> None:
             nonlocal first
             head = f"{bind} = " if first and bind else ""
             out = buffer if first else target
-            lines.append(f"{head}numpy.{fn}({', '.join(args)}, out={out})")
+            lines.append(f"{indent}{head}numpy.{fn}({', '.join(args)}, out={out})")
             first = False
 
         def lead(part: sp.Expr) -> str:
@@ -125,12 +129,25 @@ class InPlace:
             first = False
             return target
 
-        form = getattr(expr.func, "numeric_form", None) if expr.is_Function else None
-        if form is not None:  # an activation's safe form, e.g. sigmoid's (1 + tanh(x/2))/2
+        form = None
+        if expr.is_Function:  # an activation's form for in-place code, e.g. 1/(1 + exp(-x))
+            form = getattr(expr.func, "inplace_form", getattr(expr.func, "numeric_form", None))
+        if form is not None:
             return self._into(form(*expr.args), buffer, n, bind)
 
+        if isinstance(expr, ExpInf):  # exp whose overflow to inf is intended: no warning
+            a = lead(expr.args[0])
+            if first and bind:  # bind the name outside the block
+                lines.append(f"{bind} = {buffer}")
+                first = False
+            lines.append('with numpy.errstate(over="ignore"):')
+            call("exp", a, indent="    ")
+            return lines
         if expr.is_Mul:
             coeff, factors = expr.as_coeff_mul()
+            if coeff == -1 and len(factors) == 1:
+                call("negative", lead(factors[0]))
+                return lines
             ops: list[sp.Expr] = sorted(factors, key=_simple)  # a compound one first
             if coeff != 1:
                 ops.append(coeff)  # a number last: one scaling of the product
@@ -159,9 +176,12 @@ class InPlace:
             for t in minus:
                 call("subtract", target, self._operand(t, n, lines))
             return lines
-        if expr.is_Pow and expr.exp in (2, -1):
+        if expr.is_Pow and expr.exp == 2:
             base = self._operand(expr.base, n, lines)
-            call(*(("multiply", base, base) if expr.exp == 2 else ("divide", "1.0", base)))
+            call("multiply", base, base)
+            return lines
+        if expr.is_Pow and expr.exp == -1:  # a compound base straight into the target
+            call("divide", "1.0", lead(expr.base))
             return lines
         if expr.is_Function and len(expr.args) == 1 and expr.func in UFUNCS:
             call(UFUNCS[expr.func], lead(expr.args[0]))
