@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from .errors import InputError
+from .errors import InputError, option
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,9 +72,13 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray]:
         return _iris()
     close = difflib.get_close_matches(name, list(DATASETS), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]}?" if close else ""
+    builtin = ", ".join(DATASETS)
     raise InputError(
-        f"--data: {name!r} is neither a built-in data set ({', '.join(DATASETS)}) nor a .csv "
-        f"file{hint}"
+        option(
+            f"--data: {name!r} is neither a built-in data set ({builtin}) nor a .csv file{hint}",
+            f"name: {name!r} is not a built-in data set ({builtin}){hint} (a CSV file: "
+            "symbolic_bp.training.load_csv)",
+        )
     )
 
 

@@ -241,7 +241,15 @@ def test_update_first_is_explained_by_inplace():
 def test_a_tanh_code_checked_as_sigmoid_gets_the_activation_hint():
     report = check(LAYERS.path, network(dataclasses.replace(LAYERS, activation="sigmoid")))
     assert report.equivalent is not True
-    assert any("--activation tanh" in h and "proven to be the gradient" in h for h in report.hints)
+    assert any("activation='tanh'" in h and "proven to be the gradient" in h for h in report.hints)
+    assert not any("--" in h for h in report.hints)  # from Python: no command-line option
+
+
+def test_the_activation_hint_names_the_option_on_the_command_line(capsys):
+    args = ["check", str(LAYERS.path), "--layers", "2,3,2", "--bias", "--activation", "sigmoid"]
+    assert main(args) != 2
+    out = capsys.readouterr().out
+    assert "with --activation tanh the code's update is proven to be the gradient" in out
 
 
 # -- exhaustive: deeper and wider networks (pytest -m slow) ------------------------------------

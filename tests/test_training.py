@@ -19,6 +19,7 @@ import pytest
 from symbolic_bp.cli import main
 from symbolic_bp.codegen.export import load_module
 from symbolic_bp.datasets import load
+from symbolic_bp.errors import command_line
 from symbolic_bp.model.network import Network
 from symbolic_bp.training import (
     EXPLAIN_PARAMETERS,
@@ -163,7 +164,12 @@ def test_big_networks_are_not_explained_and_say_why():
     (change,) = explain_recipes(net, ["error_at_update"], *XOR, lr=0.5, seeds=[0])
     assert change.verdict == "skipped" and change.layers == []
     text = explanation_text([change], "xor", 1)
-    assert f"{net.parameter_count} parameters" in text and "symbolic-bp prove" in text
+    assert f"{net.parameter_count} parameters" in text
+    # from Python it names the Python call, from the command line the command
+    assert "symbolic_bp.prove(net, 'gradient', 'error_at_update')" in text and "--" not in text
+    with command_line():
+        (change,) = explain_recipes(net, ["error_at_update"], *XOR, lr=0.5, seeds=[0])
+    assert "symbolic-bp prove --conventions gradient,error_at_update" in change.note
 
 
 def test_iris_is_fishers_data():

@@ -11,7 +11,7 @@ r"""Two small facts a check report states, each proven before it is said.
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ..errors import InputError, option
 from ..model.activations import get_activation
 from ..model.network import Network
 from ..proof.clock import Clock
@@ -82,10 +82,11 @@ def activation_hints(trace: Trace, net: Network, clock: Clock) -> list[str]:
         factor = cmp.factor
         if factor is None:
             continue
-        option = ",".join(acts) if len(set(acts)) > 1 else acts[0]
+        names = ",".join(acts) if len(set(acts)) > 1 else acts[0]
         how = "the gradient" if factor.is_one else f"{factor_text(factor)} x the gradient"
+        given = option(f"--activation {names}", f"activation={names!r}")
         hints.append(
-            f"with --activation {option} the code's update is proven to be {how} (its forward "
-            f"pass probably computes {option}, not {','.join(a.name for a in net.activations)})"
+            f"with {given} the code's update is proven to be {how} (its forward "
+            f"pass probably computes {names}, not {','.join(a.name for a in net.activations)})"
         )
     return hints

@@ -35,7 +35,7 @@ from pathlib import Path
 import sympy as sp
 
 from ..conventions import CONVENTIONS
-from ..errors import InputError
+from ..errors import InputError, option
 from ..model.network import AGH_SIZES, Network
 from ..proof.clock import Clock, TimeUp, deadline
 from ..proof.results import DIFFERS, EQUAL, UNKNOWN, Counterexample
@@ -102,9 +102,14 @@ def check(
     if timeout is not None and not (0 < timeout < math.inf):
         raise InputError(f"timeout {timeout!r} must be a positive number of seconds (or None)")
     if net.is_generic:
+        how = option(
+            "use --activation sigmoid, tanh, identity or one per layer such as sigmoid,identity",
+            "build it with activation='sigmoid', 'tanh', 'identity' or one per layer such as "
+            "'sigmoid,identity'",
+        )
         raise InputError(
-            "check needs concrete activations (the code has its own): use --activation sigmoid, "
-            "tanh, identity or one per layer such as sigmoid,identity"
+            f"{option('', 'network: ')}check needs concrete activations (the code has its "
+            f"own): {how}"
         )
     _check_objective(net)
     # a moment is kept for printing the report, as prove does
@@ -134,14 +139,16 @@ def _check_objective(net: Network) -> None:
     its samples) plus an L2 penalty whose coefficient is a number (the code holds its own)."""
     objective = net.objective
     if objective.batch != 1:
+        given = option(f"--batch {objective.batch}", f"its own argument batch={objective.batch}")
         raise InputError(
-            f"check takes a batch as batch={objective.batch} (--batch), not in the network's "
+            f"{option('', 'network: ')}check takes a batch as {given}, not in the network's "
             "objective: build the network without a batch"
         )
     if sp.sympify(objective.l2).free_symbols:
+        l2 = option("--l2 ", "l2=")
         raise InputError(
-            f"--l2 {objective.l2}: check needs the number the code uses as its L2 coefficient, "
-            "such as --l2 0.01"
+            f"{l2}{objective.l2}: check needs the number the code uses as its L2 coefficient, "
+            f"such as {l2}0.01"
         )
 
 

@@ -13,7 +13,7 @@ beta2
 >>> check_value("beta1", Fraction(1))
 Traceback (most recent call last):
 ...
-symbolic_bp.errors.InputError: --hyper beta1=1 is outside its domain: 0 <= beta1 < 1
+symbolic_bp.errors.InputError: hyper['beta1'] = 1 is outside its domain: 0 <= beta1 < 1
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..errors import InputError
+from ..errors import InputError, option
 
 __all__ = [
     "Hyperparameter",
@@ -35,6 +35,7 @@ __all__ = [
     "symbol",
     "check_value",
     "check_name",
+    "hyper_option",
     "RESERVED_NAMES",
 ]
 
@@ -127,6 +128,18 @@ def symbol(name: str, info: Hyperparameter | None = None) -> sp.Symbol:
     return sp.Symbol(name, **DOMAINS[info.domain][1])
 
 
+def hyper_option(name: str | None = None) -> str:
+    """How an error names the hyperparameters given, or the one called ``name``: ``--hyper``,
+    ``--hyper mu`` on the command line; ``hyper``, ``hyper['mu']`` from Python.
+
+    >>> hyper_option(), hyper_option("mu")
+    ('hyper', "hyper['mu']")
+    """
+    if name is None:
+        return option("--hyper", "hyper")
+    return option(f"--hyper {name}", f"hyper[{name!r}]")
+
+
 def check_value(name: str, value: Fraction, info: Hyperparameter | None = None) -> Fraction:
     """``value`` if it lies in the domain of hyperparameter ``name`` (``lr_3`` counts as
     ``lr``), else a one-line error naming both."""
@@ -134,9 +147,9 @@ def check_value(name: str, value: Fraction, info: Hyperparameter | None = None) 
     test = DOMAINS[info.domain][2]
     if not test(value):  # type: ignore[operator]
         shown = str(value)
+        given = option(f"--hyper {name}={shown}", f"hyper[{name!r}] = {shown}")
         raise InputError(
-            f"--hyper {name}={shown} is outside its domain: "
-            f"{DOMAINS[info.domain][0].format(name=name)}"
+            f"{given} is outside its domain: {DOMAINS[info.domain][0].format(name=name)}"
         )
     return value
 

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..errors import InputError
+from ..errors import InputError, option
+from .hyper import hyper_option
 from .recipes import Optimizer, get_optimizer
 from .recurrence import T, check_elementwise, new_states
 
@@ -39,9 +40,9 @@ def hyper_defaults(optimizer: Optimizer, given: Mapping[str, float]) -> dict[str
     names = [h.name for h in optimizer.hyper_info()]
     for name in given:
         if name not in names or name == "lr":
-            hint = "; the learning rate is --lr" if name == "lr" else ""
+            hint = f"; the learning rate is {option('--lr', 'lr')}" if name == "lr" else ""
             raise InputError(
-                f"--hyper: {name!r} is not a hyperparameter of {optimizer.name} "
+                f"{hyper_option()}: {name!r} is not a hyperparameter of {optimizer.name} "
                 f"(valid: {', '.join(n for n in names if n != 'lr')}){hint}"
             )
     out = {}
@@ -50,7 +51,7 @@ def hyper_defaults(optimizer: Optimizer, given: Mapping[str, float]) -> dict[str
             continue
         value = given.get(info.name, info.default)
         if value is None:
-            raise InputError(f"--hyper: {optimizer.name} needs a value for {info.name!r}")
+            raise InputError(f"{hyper_option()}: {optimizer.name} needs a value for {info.name!r}")
         out[info.name] = float(value)
     return out
 
@@ -69,7 +70,9 @@ class NumericOptimizer:
         self.optimizer = get_optimizer(optimizer)
         self.rec = check_elementwise(self.optimizer)
         self.hyper = hyper_defaults(self.optimizer, hyper or {})
-        for name, value in {"--lr": lr, "--lr-decay": lr_decay, **self.hyper}.items():
+        rates = {option("--lr", "lr"): lr, option("--lr-decay", "lr_decay"): lr_decay}
+        given = {hyper_option(k): v for k, v in self.hyper.items()}
+        for name, value in {**rates, **given}.items():
             if not math.isfinite(value):
                 raise InputError(f"{name} must be a finite number, got {value!r}")
         self.lr, self.lr_decay = lr, lr_decay
@@ -154,7 +157,12 @@ def optimizer_stepper(
     the optimizer's own hyperparameters are used."""
     if optimizer is None:
         if lr_decay != 1.0 or hyper:
-            raise InputError("--hyper and --lr-decay need --optimizer")
+            raise InputError(
+                option(
+                    "--hyper and --lr-decay need --optimizer",
+                    "hyper and lr_decay need optimizers (none is given)",
+                )
+            )
         return lambda params, X, T: module.step(params, X, T, lr)
     names = get_optimizer(optimizer).hyper_names()
     own = {k: v for k, v in (hyper or {}).items() if k in names}

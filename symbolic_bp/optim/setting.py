@@ -11,7 +11,7 @@ parameters, and which hyperparameters are numbers rather than symbols.
 >>> make_setting([Momentum()], hyper="beta1=0.9")
 Traceback (most recent call last):
 ...
-symbolic_bp.errors.InputError: --hyper: 'beta1' is not a hyperparameter of momentum (valid: lr, mu)
+symbolic_bp.errors.InputError: hyper: 'beta1' is not a hyperparameter of momentum (valid: lr, mu)
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..errors import InputError
+from ..errors import InputError, option
 from ..parsing import parse_rational
-from .hyper import Hyperparameter, check_value, symbol
+from .hyper import Hyperparameter, check_value, hyper_option, symbol
 from .recipes import Optimizer
 
 __all__ = [
@@ -130,21 +130,22 @@ def parse_hyper(text: str) -> dict[str, Fraction]:
     {'mu': Fraction(9, 10), 'lr': Fraction(1, 10)}
     """
     out: dict[str, Fraction] = {}
+    hyper = hyper_option()
     for part in text.split(","):
         if not part.strip():
-            raise InputError(f"--hyper: empty entry in {text!r} (give name=value,...)")
+            raise InputError(f"{hyper}: empty entry in {text!r} (give name=value,...)")
         if part.count("=") != 1:
-            raise InputError(f"--hyper: {part.strip()!r} is not name=value (in {text!r})")
+            raise InputError(f"{hyper}: {part.strip()!r} is not name=value (in {text!r})")
         name, value = (s.strip() for s in part.split("="))
         if name in out:
-            raise InputError(f"--hyper: {name!r} is given twice")
-        out[name] = parse_rational(value, f"--hyper {name}")
+            raise InputError(f"{hyper}: {name!r} is given twice")
+        out[name] = parse_rational(value, hyper_option(name))
     return out
 
 
-def _bounded(value: int, low: int, high: int, option: str) -> int:
+def _bounded(value: int, low: int, high: int, setting: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InputError(f"{option} must be an integer from {low} to {high}, got {value!r}")
+        raise InputError(f"{setting} must be an integer from {low} to {high}, got {value!r}")
     return value
 
 
@@ -161,10 +162,13 @@ def make_setting(
     names to exact numbers (int, :class:`~fractions.Fraction`, or decimal text). Under a
     ``per-step`` schedule the rates are ``lr_1 .. lr_T``; ``lr`` itself cannot be fixed then.
     """
-    _bounded(steps, 1, MAX_STEPS, "--steps")
-    _bounded(dim, 1, MAX_DIM, "--dim")
+    _bounded(steps, 1, MAX_STEPS, option("--steps", "steps"))
+    _bounded(dim, 1, MAX_DIM, option("--dim", "dim"))
     if schedule not in SCHEDULES:
-        raise InputError(f"--lr-schedule {schedule!r} is not one of {', '.join(SCHEDULES)}")
+        raise InputError(
+            f"{option('--lr-schedule ', 'lr_schedule=')}{schedule!r} is not one of "
+            f"{', '.join(SCHEDULES)}"
+        )
     info: list[Hyperparameter] = []
     for opt in optimizers:
         for h in opt.hyper_info():
@@ -190,10 +194,11 @@ def make_setting(
 
 def _exact(raw: object, name: str) -> Fraction:
     if isinstance(raw, str):
-        return parse_rational(raw, f"--hyper {name}")
+        return parse_rational(raw, hyper_option(name))
     if isinstance(raw, bool) or not isinstance(raw, int | Fraction | sp.Rational):
         raise InputError(
-            f"--hyper {name}: {raw!r} must be exact (an int, a Fraction or text such as '0.9')"
+            f"{hyper_option(name)}: {raw!r} must be exact (an int, a Fraction or text such as "
+            "'0.9')"
         )
     return Fraction(str(raw))
 
@@ -201,8 +206,11 @@ def _exact(raw: object, name: str) -> Fraction:
 def _unknown(name: str, valid: list[str], optimizers: Sequence[Optimizer], schedule: str) -> str:
     who = " or ".join(o.name for o in optimizers)
     if name == "lr" and schedule == PER_STEP:
+        per_step = option("--lr-schedule per-step", "lr_schedule='per-step'")
+        rates = ", ".join(k for k in valid if k.startswith("lr_"))
         return (
-            "--hyper lr: with --lr-schedule per-step each step has its own rate; give "
-            f"{', '.join(k for k in valid if k.startswith('lr_'))} instead"
+            f"{hyper_option('lr')}: with {per_step} each step has its own rate; give {rates} "
+            "instead"
         )
-    return f"--hyper: {name!r} is not a hyperparameter of {who} (valid: {', '.join(valid)})"
+    valid_text = ", ".join(valid)
+    return f"{hyper_option()}: {name!r} is not a hyperparameter of {who} (valid: {valid_text})"

@@ -38,6 +38,7 @@ import sympy as sp
 
 from ..codegen.export import load_module
 from ..conventions import get_convention
+from ..errors import option
 from ..model.activations import Activation
 from ..model.network import Network
 from ..proof import DIFFERS, EQUAL, UNKNOWN, Limits, prove
@@ -145,12 +146,15 @@ def explain_recipes(
 
 
 def _skipped(net: Network, name: str) -> RecipeChange:
+    how = option(
+        f"`symbolic-bp prove --conventions gradient,{name}` with the same network options",
+        f"symbolic_bp.prove(net, 'gradient', {name!r})",
+    )
     return RecipeChange(
         name,
         "skipped",
         note=f"not explained: {net.parameter_count} parameters, more than the "
-        f"{EXPLAIN_PARAMETERS} the prover is given here; `symbolic-bp prove --conventions "
-        f"gradient,{name}` with the same network options answers without this limit",
+        f"{EXPLAIN_PARAMETERS} the prover is given here; {how} answers without this limit",
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, option
 from ..files import write_atomic
 
 __all__ = ["Run", "Band", "History", "history_text", "write_history"]
@@ -216,9 +216,10 @@ def history_text(history: History, rows: int = 10) -> str:
 
 def write_history(history: History, path: str) -> None:
     """Write the history as CSV (``.csv``) or JSON (``.json``), atomically."""
+    name = option("--history", "path")
     if path.endswith(".json"):
-        write_atomic(path, json.dumps(history.to_dict(), indent=2) + "\n", "--history")
+        write_atomic(path, json.dumps(history.to_dict(), indent=2) + "\n", name)
     elif path.endswith(".csv"):
-        write_atomic(path, history.to_csv(), "--history")
+        write_atomic(path, history.to_csv(), name)
     else:
-        raise InputError(f"--history: {path!r} must end in .csv or .json")
+        raise InputError(f"{name}: {path!r} must end in .csv or .json")

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, option
 from ..files import write_atomic
 from ._history import History
 
@@ -33,7 +33,8 @@ def require_pyplot() -> Any:
         import matplotlib.pyplot
     except ImportError:
         raise InputError(
-            "--plot needs matplotlib: pip install 'symbolic_bp[plot]' (or pip install matplotlib)"
+            f"{option('--plot', 'plot_history')} needs matplotlib: pip install "
+            "'symbolic_bp[plot]' (or pip install matplotlib)"
         ) from None
     return matplotlib.pyplot
 
@@ -42,8 +43,9 @@ def plot_history(history: History, path: str) -> None:
     """Draw the median loss per epoch of each convention, with the band from the smallest to
     the largest loss over the seeds, on one log-scale axes, into ``path`` (``.png`` or
     ``.svg``). Needs matplotlib (``pip install 'symbolic_bp[plot]'``)."""
+    name = option("--plot", "path")
     if not path.endswith(PLOT_SUFFIXES):
-        raise InputError(f"--plot: {path!r} must end in .png or .svg")
+        raise InputError(f"{name}: {path!r} must end in .png or .svg")
     pyplot = require_pyplot()
     import matplotlib
 
@@ -74,4 +76,4 @@ def plot_history(history: History, path: str) -> None:
         else:
             fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
         pyplot.close(fig)
-    write_atomic(path, buffer.getvalue(), "--plot")
+    write_atomic(path, buffer.getvalue(), name)

@@ -30,7 +30,7 @@ from ..codegen.export import load_module
 from ..codegen.numeric import require_concrete
 from ..conventions import get_convention
 from ..datasets import load
-from ..errors import InputError
+from ..errors import InputError, option
 from ..model.network import Network
 from ..optim.numeric import optimizer_stepper
 from ._history import History, Run
@@ -87,15 +87,20 @@ def train(
     require_concrete(net, "train")
     _check_data(net, X, T)
     if epochs < 1:
-        raise InputError(f"--epochs must be a positive integer, got {epochs}")
+        raise InputError(f"{option('--epochs', 'epochs')} must be a positive integer, got {epochs}")
     if not (math.isfinite(lr) and lr > 0):
-        raise InputError(f"--lr must be a positive finite number, got {lr!r}")
+        raise InputError(f"{option('--lr', 'lr')} must be a positive finite number, got {lr!r}")
     if not 1 <= seeds <= MAX_SEEDS:
-        raise InputError(f"--seeds must be an integer from 1 to {MAX_SEEDS}, got {seeds}")
+        raise InputError(
+            f"{option('--seeds', 'seeds')} must be an integer from 1 to {MAX_SEEDS}, got {seeds}"
+        )
     samples = X.shape[0]
     size = samples if batch_size is None else batch_size
     if not 1 <= size <= samples:
-        raise InputError(f"--batch-size {batch_size} must be between 1 and {samples} samples")
+        raise InputError(
+            f"{option('--batch-size ', 'batch_size=')}{batch_size} must be between 1 and "
+            f"{samples} samples"
+        )
     history = History(net.describe(), data, epochs, lr, [seed + k for k in range(seeds)])
     chosen: list[str | None] = list(optimizers) or [None]
     for conv, opt in [(get_convention(n), o) for n in conventions for o in chosen]:
@@ -151,18 +156,22 @@ def _run(
 
 
 def _check_data(net: Network, X: np.ndarray, T: np.ndarray) -> None:
-    if X.ndim != 2 or X.shape[1] != net.sizes[0]:
-        raise InputError(
-            f"the data have {X.shape[1] if X.ndim == 2 else '?'} input columns; the network "
-            f"{'-'.join(map(str, net.sizes))} has {net.sizes[0]} inputs (use --layers)"
-        )
-    if T.ndim != 2 or T.shape[1] != net.sizes[-1]:
-        raise InputError(
-            f"the data have {T.shape[1] if T.ndim == 2 else '?'} target columns; the network "
-            f"{'-'.join(map(str, net.sizes))} has {net.sizes[-1]} outputs (use --layers)"
-        )
+    """One row per sample in ``X`` and ``T``, with as many columns as the network has inputs
+    and outputs; errors name ``X``/``T`` from Python, the data and ``--layers`` from the
+    command line."""
+    shape = "-".join(map(str, net.sizes))
+    for array, name, kind, width, ends in (
+        (X, "X", "input", net.sizes[0], "inputs"),
+        (T, "T", "target", net.sizes[-1], "outputs"),
+    ):
+        if array.ndim == 2 and array.shape[1] == width:
+            continue
+        columns = array.shape[1] if array.ndim == 2 else "?"
+        given = option(f"the data have {columns} {kind} columns", f"{name} has shape {array.shape}")
+        fix = option("use --layers", f"{name} must have the shape (samples, {width})")
+        raise InputError(f"{given}; the network {shape} has {width} {ends} ({fix})")
     if X.shape[0] == 0:
-        raise InputError("the data set has no samples")
+        raise InputError(f"{option('the data set', 'X')} has no samples")
 
 
 def load_csv(path: str, n_inputs: int, n_outputs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -174,9 +183,9 @@ def load_csv(path: str, n_inputs: int, n_outputs: int) -> tuple[np.ndarray, np.n
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"--data: file {path!r} does not exist") from None
+        raise InputError(f"{_data()}: file {path!r} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--data: cannot read {path!r}: {exc}") from None
+        raise InputError(f"{_data()}: cannot read {path!r}: {exc}") from None
     rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
     width = n_inputs + n_outputs
     values: list[list[float]] = []
@@ -188,22 +197,27 @@ def load_csv(path: str, n_inputs: int, n_outputs: int) -> tuple[np.ndarray, np.n
             if number == 1 and not values:
                 continue  # a header
             bad = next(c for c in cells if not _is_float(c))
-            raise InputError(f"--data: {path!r} row {number}: {bad!r} is not a number") from None
+            raise InputError(f"{_data()}: {path!r} row {number}: {bad!r} is not a number") from None
         if len(floats) != width:
             raise InputError(
-                f"--data: {path!r} row {number} has {len(floats)} columns; the network needs "
+                f"{_data()}: {path!r} row {number} has {len(floats)} columns; the network needs "
                 f"{n_inputs} inputs + {n_outputs} targets = {width}"
             )
         bad_value = next(
             (c for c, f in zip(cells, floats, strict=True) if not math.isfinite(f)), None
         )
         if bad_value is not None:
-            raise InputError(f"--data: {path!r} row {number}: {bad_value!r} is not finite")
+            raise InputError(f"{_data()}: {path!r} row {number}: {bad_value!r} is not finite")
         values.append(floats)
     if not values:
-        raise InputError(f"--data: {path!r} holds no rows of numbers")
+        raise InputError(f"{_data()}: {path!r} holds no rows of numbers")
     array = np.array(values)
     return array[:, :n_inputs], array[:, n_inputs:]
+
+
+def _data() -> str:
+    """How an error names the CSV file: ``--data`` on the command line, ``path`` from Python."""
+    return option("--data", "path")
 
 
 def _is_float(text: str) -> bool:
