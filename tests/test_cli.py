@@ -284,3 +284,62 @@ def test_timeout_is_a_hard_limit_on_the_whole_command():
     data = json.loads(res.stdout)
     assert data["equivalent"] is None and "time limit" in data["notes"][0]
     assert elapsed < 15
+
+
+# -- the conventions each command takes -------------------------------------------------------
+CONVENTION_OPTIONS = {
+    "prove": "conventions",
+    "step": "convention",
+    "derive": "convention",
+    "export": "convention",
+    "train": "conventions",
+}
+
+
+def _convention_help(command: str) -> str:
+    from symbolic_bp.cli.main import build_parser
+
+    parser = build_parser([command])._subparsers._group_actions[0].choices[command]
+    (action,) = [a for a in parser._actions if a.dest == CONVENTION_OPTIONS[command]]
+    return str(action.help)
+
+
+def test_every_convention_option_lists_the_conventions_and_aliases_alike():
+    """step, derive, export and train list what prove lists (they once said only "a
+    convention"), in the same words."""
+    from symbolic_bp.conventions import ALIASES, CONVENTIONS
+
+    lists = {}
+    for command in CONVENTION_OPTIONS:
+        text = _convention_help(command)
+        assert all(f"{alias} ({name})" in text for alias, name in ALIASES.items()), command
+        assert all(name in text for name in CONVENTIONS), command
+        lists[command] = text.split(": ", 1)[1].rsplit(" (default", 1)[0]
+    assert len(set(lists.values())) == 1, lists
+
+
+def test_the_aliases_are_accepted_by_step_derive_export_and_train(tmp_path, capsys):
+    """An alias gives the same output as the convention it names."""
+    net = ["--layers", "2,2,1", "--bias"]
+    params = tmp_path / "p.json"
+    params.write_text(json.dumps({"w1_1_1": 0.1, "w1_1_2": 0.2, "w1_2_1": -0.3, "w1_2_2": 0.4,
+                                  "w2_1_1": 0.5, "w2_1_2": -0.6, "b1_1": 0.1, "b1_2": 0.0,
+                                  "b2_1": -0.2}))  # fmt: skip
+    step = ["step", *net, "--params", str(params), "--input", "0.5,0.1", "--target", "1", "--json"]
+    for alias, name in (("agh", "error_at_update"), ("mlm", "delta")):
+        outputs = []
+        for given in (alias, name):
+            out_file = tmp_path / f"{given}.py"
+            for args in (
+                [*step, "--convention", given],
+                ["derive", *net, "--convention", given, "--format", "json"],
+                ["export", *net, "--convention", given, "--out", str(out_file)],
+            ):
+                assert main(args) == 0, args
+            outputs.append((capsys.readouterr().out.replace(str(out_file), "FILE"),
+                            out_file.read_text()))  # fmt: skip
+        assert outputs[0] == outputs[1], alias
+    assert main(["train", *net, "--conventions", "agh,mlm", "--epochs", "2", "--seeds", "1",
+                 "--no-explain"]) == 0  # fmt: skip
+    header = capsys.readouterr().out.splitlines()[1].split()
+    assert header == ["epoch", "error_at_update", "delta"]

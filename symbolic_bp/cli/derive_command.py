@@ -8,7 +8,7 @@ from ..conventions import get_convention
 from ..files import check_writable, emit
 from ..render.document import FORMATS
 from . import optim_command
-from .options import build_network, network_options, objective_options
+from .options import build_network, convention_choices, network_options, objective_options
 
 __all__ = ["add_parser", "run"]
 
@@ -24,7 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     objective_options(d)
     choice = d.add_mutually_exclusive_group()
     choice.add_argument(
-        "--convention", default=None, metavar="NAME", help="a convention (default: delta)"
+        "--convention",
+        default=None,
+        metavar="NAME",
+        help=f"one of: {convention_choices()} (default: delta)",
     )
     optim_command.add_derive_options(choice)
     d.add_argument(

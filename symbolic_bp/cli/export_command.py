@@ -7,7 +7,7 @@ import argparse
 from ..conventions import get_convention
 from ..errors import InputError
 from ..files import check_writable, write_atomic
-from .options import build_network, network_options, objective_options
+from .options import build_network, convention_choices, network_options, objective_options
 
 __all__ = ["add_parser", "run"]
 
@@ -23,7 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     network_options(e, "sigmoid")
     objective_options(e, batch=False)
     e.add_argument(
-        "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
+        "--convention",
+        default="delta",
+        metavar="NAME",
+        help=f"one of: {convention_choices()} (default: %(default)s)",
     )
     e.add_argument("--out", required=True, metavar="FILE.py", help="the module to write")
 

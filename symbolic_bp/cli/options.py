@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..conventions import get_convention
+from ..conventions import ALIASES, CONVENTIONS, get_convention
 from ..errors import InputError
 from ..model.network import AGH_SIZES, MAX_PARAMETERS, Network, parse_layers
 from ..model.objective import Objective, Reduction, parse_l2, parse_reduce
@@ -20,6 +20,7 @@ __all__ = [
     "network_options",
     "build_network",
     "two_conventions",
+    "convention_choices",
     "positive_int",
     "NETWORK_DEFAULTS",
     "objective_options",
@@ -127,6 +128,18 @@ def build_network(args: argparse.Namespace, max_parameters: int | None = MAX_PAR
     bias = bool(args.bias if args.bias is not None else NETWORK_DEFAULTS["bias"])
     objective = build_objective(args) if hasattr(args, "l2") else None
     return Network.build(parse_layers(layers), activation, loss, bias, objective, max_parameters)
+
+
+def convention_choices() -> str:
+    """What a convention option accepts, for its help: every registered convention, the
+    aliases (:data:`~symbolic_bp.conventions.ALIASES`) and the recipes of a ``--recipes`` file.
+
+    >>> print(convention_choices())  # doctest: +ELLIPSIS
+    gradient, delta, ..., the aliases agh (error_at_update) and mlm (delta), or a recipe ...
+    """
+    aliases = [f"{alias} ({name})" for alias, name in ALIASES.items()]
+    listed = " and ".join([", ".join(aliases[:-1]), aliases[-1]] if len(aliases) > 1 else aliases)
+    return f"{', '.join(CONVENTIONS)}, the aliases {listed}, or a recipe a --recipes file registers"
 
 
 def two_conventions(text: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ import json
 import math
 import sys
 
-from ..conventions import CONVENTIONS, Convention, Reduced, get_convention
+from ..conventions import Convention, Reduced, get_convention
 from ..errors import InputError
 from ..model.network import Network
 from ..proof import Limits, prove, prove_general
@@ -22,6 +22,7 @@ from ..render.document import FORMATS
 from . import optim_command
 from .options import (
     build_network,
+    convention_choices,
     network_options,
     objective_options,
     reductions,
@@ -50,8 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--conventions",
         default=None,  # so that --optimizers can tell it was given
         metavar="A,B",
-        help=f"two of: {', '.join(CONVENTIONS)}, the aliases agh (error_at_update) and mlm "
-        f"(delta), or a recipe a --recipes file registers (default: {DEFAULT_CONVENTIONS})",
+        help=f"two of: {convention_choices()} (default: {DEFAULT_CONVENTIONS})",
     )
     optim_command.add_prove_options(p, choice)
     p.add_argument(

@@ -13,7 +13,7 @@ from ..derive import derive
 from ..errors import InputError
 from ..model.network import Network
 from ..parsing import parse_number_list
-from .options import build_network, network_options, objective_options
+from .options import build_network, convention_choices, network_options, objective_options
 
 __all__ = ["add_parser", "run", "read_params"]
 
@@ -27,7 +27,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     network_options(s, "sigmoid")
     objective_options(s, batch=False)
     s.add_argument(
-        "--convention", default="delta", metavar="NAME", help="a convention (default: %(default)s)"
+        "--convention",
+        default="delta",
+        metavar="NAME",
+        help=f"one of: {convention_choices()} (default: %(default)s)",
     )
     s.add_argument(
         "--params",

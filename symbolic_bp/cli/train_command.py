@@ -11,7 +11,13 @@ from ..errors import InputError
 from ..files import check_writable
 from ..parsing import parse_number_list
 from . import optim_command
-from .options import build_network, network_options, objective_options, positive_int
+from .options import (
+    build_network,
+    convention_choices,
+    network_options,
+    objective_options,
+    positive_int,
+)
 from .progress import progress_bar
 
 DEFAULT_SEEDS = 5  # as symbolic_bp.training.DEFAULT_SEEDS (not imported: NumPy loads lazily)
@@ -35,7 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--conventions",
         default="delta,error_at_update",
         metavar="A,B,...",
-        help="one or more conventions (default: %(default)s)",
+        help=f"one or more of: {convention_choices()} (default: %(default)s)",
     )
     t.add_argument(
         "--data",
