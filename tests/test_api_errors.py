@@ -107,6 +107,18 @@ PYTHON = [
         "path: 'p.pdf' must end in .png or .svg",
         id="plot-suffix",
     ),
+    pytest.param(
+        lambda: sbp.export_source(Network.build([2, 2, 1], "generic"), "delta"),
+        "an exported module needs concrete activations",
+        id="export-generic",
+    ),
+    pytest.param(
+        lambda: sbp.export_source(
+            Network.build([2, 2, 1], "sigmoid", objective=Objective(l2=sp.Symbol("lam"))), "delta"
+        ),
+        "an exported module needs a number for l2, not the symbol lam; pass e.g. l2=0.001",
+        id="export-l2",
+    ),
     pytest.param(_check(), "network: check needs concrete activations", id="check-generic"),
     pytest.param(
         _check(batch=2),
@@ -201,6 +213,17 @@ COMMAND_LINE = [
         [*TRAIN, "--history", "h.txt"], "--history: 'h.txt' must end", id="history-suffix"
     ),
     pytest.param([*TRAIN, "--plot", "p.pdf"], "--plot: 'p.pdf' must end", id="plot-suffix"),
+    pytest.param(
+        ["export", "--layers", "2,2,1", "--activation", "generic", "--out", "m.py"],
+        "export needs concrete activations, but layer 1 is generic (f_1 has no numeric form); "
+        "pass e.g. --activation sigmoid",
+        id="export-generic",
+    ),
+    pytest.param(
+        ["export", "--layers", "2,2,1", "--l2", "lam", "--out", "m.py"],
+        "export needs a number for --l2, not the symbol lam; pass e.g. --l2 0.001",
+        id="export-l2",
+    ),
     pytest.param(
         ["check", CODE, "--layers", "2,2,2", "--bias", "--activation", "generic"],
         "check needs concrete activations (the code has its own): use --activation sigmoid",

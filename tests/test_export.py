@@ -416,19 +416,22 @@ def test_forward_pass_signals_and_loss_are_written_in_place():
     """The forward pass of the step (matrix products, activations), the loss and the signals
     are done in place (``out=``) in the module's work arrays: before the first update, every
     statement is a NumPy call with ``out=``, a ``del``, the guarded ``exp`` of sigmoid's form, or
-    a scalar; the scale ``lr/batch`` multiplies the ``(n_l, n_{l-1})`` products, not a batch."""
+    a scalar. The scale ``lr/batch`` goes on the smaller of the ``(batch, n_l)`` operand and the
+    ``(n_l, n_{l-1})`` product, chosen at run time (both ways are checked against the reference
+    in ``test_work_arrays_are_reused_without_aliasing``: batches below and above the widths)."""
     source = export_source(Network.build([64, 64, 64, 10], "sigmoid", bias=True), "delta")
     body = source.split("def _updates")[1].split("\ndef ")[0]
-    assert "numpy.exp(y1, out=y1)" in body and "out=work['e1']" in body
-    assert "tanh" not in body and "lr_mean, out=" not in body
+    assert "numpy.exp(y1, out=y1)" in body and "out=work['e1']" in body and "tanh" not in body
     statements = [s.strip() for s in body.split("\n")[2:] if s.strip()]
-    before = statements[: next(i for i, s in enumerate(statements) if s.startswith("dW"))]
+    before = statements[: next(i for i, s in enumerate(statements) if s.startswith("scaled_"))]
     scalars = ("batch = ", "inv_batch = ", "lr_mean = ", "loss = ", "work = ", "W", "b")
     for line in before:
         fresh = not line.startswith(("del ", "#", 'with numpy.errstate(over="ignore"):', *scalars))
         assert not fresh or line.endswith(")") and "out=" in line or "+=" in line, line
     assert 'with numpy.errstate(over="ignore"):\n        numpy.exp(y1, out=y1)' in body
-    assert "dW3 *= lr_mean" in body and "loss = 1/2 * numpy.vdot(r_loss, r_loss)" in body
+    assert "loss = 1/2 * numpy.vdot(r_loss, r_loss)" in body
+    assert "if batch < 64 else d3\n" in body and "if batch >= 64:" in body
+    assert "    if batch >= 64:" in body and "        dW3 *= lr_mean" in body
 
 
 def test_in_place_sigmoid_keeps_its_tail_exact():

@@ -22,7 +22,8 @@ without warnings. The step's elementwise work is written in place
 (:mod:`~symbolic_bp.codegen.inplace`) into work arrays made once per batch size (``WORK``); there
 sigmoid is ``1/(1 + exp(-e))`` with the overflow of ``exp`` at ``e < -709`` silenced for that
 one call (it gives the right 0), accurate also where sigmoid is tiny; the scale ``lr / batch``
-multiplies the ``(n_l, n_{l-1})`` products, and the loss is computed in place too.
+goes on the smaller of an update's operand and its product (:mod:`~symbolic_bp.codegen.
+statements`), and the loss is computed in place too.
 
 >>> from symbolic_bp.model.network import Network
 >>> mod = load_module(Network.build([2, 2, 1], "sigmoid", bias=True), "delta")

@@ -48,15 +48,17 @@ StepFunction = Callable[[Mapping[str, float], Any, Any, float], tuple[float, dic
 def require_concrete(net: Network, what: str) -> None:
     """Refuse a generic activation, or a symbolic L2 coefficient, where numbers are needed."""
     if isinstance(net.objective.l2, sp.Symbol):
+        hint = option("--l2 0.001", "l2=0.001")
         raise InputError(
-            f"{what} needs a number for --l2, not the symbol {net.objective.l2}; pass e.g. "
-            "--l2 0.001"
+            f"{what} needs a number for {option('--l2', 'l2')}, not the symbol "
+            f"{net.objective.l2}; pass e.g. {hint}"
         )
     for l, act in enumerate(net.activations, start=1):
         if act.is_generic:
+            hint = option("--activation sigmoid", "activation='sigmoid'")
             raise InputError(
                 f"{what} needs concrete activations, but layer {l} is generic ({act.name} has no "
-                "numeric form); pass e.g. --activation sigmoid"
+                f"numeric form); pass e.g. {hint}"
             )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import sympy as sp
 
@@ -24,6 +23,7 @@ from ..model.lemma import through_output
 from .inplace import InPlace
 from .liveness import free_dead
 from .printers import printer
+from .statements import loss_lines, penalty_loss, penalty_update, scaled_sum, scaled_update
 
 __all__ = ["VectoriseError", "updates_body", "param_order"]
 
@@ -330,7 +330,7 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str], di
     mean = rules.scale != 1 or net.objective.reduce.mean  # the exported batch is any size
     lines += ["batch = X.shape[0]", f"inv_batch = {'1.0 / batch' if mean else '1.0'}"]
     lines += ["lr_mean = lr * inv_batch"]
-    lines += _loss_lines(vec, term, _penalty_loss(net, vec))
+    lines += loss_lines(vec.inplace, vec.print, term, penalty_loss(net, vec.print))
     names: list[str] = []
     for l in range(L, 0, -1):
         lines.append(f"# layer {l}: signals and updates")
@@ -362,26 +362,32 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str], di
             else:
                 lines.append(f"{t} = {vec.print(v)}")
         printed, scaling = iter(reduced), iter(scales)
-        terms = []
+        terms, shape = [], (net.sizes[l], net.sizes[l - 1])
+        update: list[str] | None = None
         for o in outer:
             left = vec.rows(vec.print(next(printed)), o.left_full, l)
             right = vec.rows(vec.print(next(printed)), o.right_full, l - 1)
             scale = next(scaling) * next(scaling)
+            if len(outer) == 1 and o.matrix is None and o.left_full and scale != 1:
+                update = scaled_update(
+                    vec.inplace, vec.print, f"dW{l}", (scale, left, right), shape
+                )
+                break
             code = f"({left}).T @ ({right})"
             if o.matrix is not None:
                 scale *= next(scaling)
                 code = f"({code}) * ({vec.print(next(printed))})"
             terms.append((scale, code))
-        lines += _scaled_sum(vec, f"dW{l}", terms, f"({net.sizes[l]}, {net.sizes[l - 1]})")
-        lines += _penalty_update(vec, f"dW{l}", rules.weight_penalties.get(l))
+        lines += update or scaled_sum(vec.print, f"dW{l}", terms, shape)
+        lines += penalty_update(vec.print, f"dW{l}", vec.arrays, rules.weight_penalties.get(l))
         names.append(f"W{l}")
         if bias is not None:
             full = vec.full(bias_left, neuron_index(l))
             rows = vec.rows(vec.print(next(printed)), full, l)
             # the column sums as one BLAS product with a row of ones (a third of numpy.sum's
             # time on (256, 64))
-            lines += _scaled_sum(vec, f"db{l}", [(next(scaling), f"work['ones'] @ ({rows})")])
-            lines += _penalty_update(vec, f"db{l}", rules.bias_penalties.get(l))
+            lines += scaled_sum(vec.print, f"db{l}", [(next(scaling), f"work['ones'] @ ({rows})")])
+            lines += penalty_update(vec.print, f"db{l}", vec.arrays, rules.bias_penalties.get(l))
             names.append(f"b{l}")
     # transposed weights that a recipe reads as w[m, j, k] (rare), named with the parameters
     params_end = 2 * L if net.bias else L
@@ -390,53 +396,6 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str], di
     keep = {f"d{n}" for n in order} | {"loss", "batch", "inv_batch", "lr_mean"}  # scalars
     work = dict(sorted(vec.inplace.work.items()))
     return forward, free_dead(lines, keep), order, work
-
-
-def _scaled_sum(
-    vec: _Vectoriser, name: str, terms: list[tuple[sp.Expr, str]], shape: str = ""
-) -> list[str]:
-    """``name = c_1 (P_1) + ...`` for products ``P`` of arrays and scalars ``c``; one term is
-    scaled in place, ``name *= c`` (on the ``(n_l, n_{l-1})`` result, not a batch operand)."""
-    if not terms:
-        return [f"{name} = numpy.zeros({shape})"]
-    if len(terms) == 1:
-        scale, code = terms[0]
-        return [f"{name} = {code}"] + ([] if scale == 1 else [f"{name} *= {vec.print(scale)}"])
-    parts = [code if c == 1 else f"{vec.print(c)} * ({code})" for c, code in terms]
-    return [f"{name} = " + " + ".join(parts)]
-
-
-def _loss_lines(vec: _Vectoriser, term: sp.Expr, penalty: str) -> list[str]:
-    """``loss = sum(term) * inv_batch + penalty``. A term free of ``log`` (whose safe forms
-    only the printer knows) is computed in place; a square ``c (A)**2`` as ``c * vdot(A, A)``,
-    a quarter of the time of ``sum(c*(T - y)**2)`` on a ``(256, 10)`` array."""
-    coeff, rest = term.as_coeff_Mul()
-    if term.has(sp.log) or vec.inplace.width(rest) is None:
-        return [f"loss = numpy.sum({vec.print(term)}) * inv_batch" + penalty]
-    square = rest.is_Pow and rest.exp == 2
-    lines = vec.inplace.assign("r_loss", rest.base if square else rest)
-    total = "numpy.vdot(r_loss, r_loss)" if square else "numpy.sum(r_loss)"
-    scale = "" if coeff == 1 else f"{vec.print(coeff)} * "
-    return lines + [f"loss = {scale}{total} * inv_batch" + penalty]
-
-
-def _penalty_update(vec: _Vectoriser, name: str, penalty: sp.Expr | None) -> list[str]:
-    """``dW += -lr lambda W``: the layer rule's penalty part over the parameter array."""
-    if penalty is None or penalty == 0:
-        return []
-    return [f"{name} += {vec.print(vec.arrays(penalty))}"]
-
-
-def _penalty_loss(net: Any, vec: _Vectoriser) -> str:
-    """``+ lambda/2 (sum W^2 ...)``: the L2 penalty's part of the loss."""
-    objective = net.objective
-    if objective.l2 == 0:
-        return ""
-    arrays = [f"W{l}" for l in range(1, net.depth + 1)]
-    if objective.l2_bias and net.bias:
-        arrays += [f"b{l}" for l in range(1, net.depth + 1)]
-    total = " + ".join(f"numpy.sum({a} ** 2)" for a in arrays)
-    return f" + {vec.print(objective.l2 / 2)} * ({total})"
 
 
 def param_order(name: str) -> tuple[int, int]:
