@@ -36,6 +36,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -229,15 +230,21 @@ def relu_step(box: Box) -> Box:
     return Box(np.where(box.lo > 0, 1.0, 0.0), np.where(box.hi > 0, 1.0, 0.0))
 
 
-def leaky(box: Box, slope: float) -> Box:
-    """Leaky ReLU ``x`` for ``x > 0`` else ``slope x`` (monotone; ``slope`` an exact box)."""
+def leaky(box: Box, slope: float | Fraction) -> Box:
+    """Leaky ReLU ``x`` for ``x > 0`` else ``slope x`` (monotone). Give ``slope`` as the exact
+    rational (a :class:`~fractions.Fraction`): a float stands for its own binary value."""
     s = Box.of(slope)
     low = Box(np.minimum(box.lo, 0.0), np.minimum(box.hi, 0.0)) * s
     return Box(low.lo + np.maximum(box.lo, 0.0), low.hi + np.maximum(box.hi, 0.0)) + 0.0
 
 
-def leaky_step(box: Box, slope: float) -> Box:
-    """Leaky ReLU's derivative: 1 for ``x > 0``, else ``slope``."""
+def leaky_step(box: Box, slope: float | Fraction) -> Box:
+    """Leaky ReLU's derivative: 1 for ``x > 0``, else ``slope`` (exact as for :func:`leaky`).
+
+    >>> step = leaky_step(Box.point(np.array([-1.0])), Fraction(1, 100))
+    >>> bool(Fraction(step.lo[0]) < Fraction(1, 100) < Fraction(step.hi[0]))
+    True
+    """
     s = Box.of(slope)
     lo = np.where(box.lo > 0, 1.0, s.lo)
     hi = np.where(box.hi > 0, 1.0, s.hi)

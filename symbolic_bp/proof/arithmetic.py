@@ -64,8 +64,9 @@ BOXES = Arithmetic(
         "tanh": boxes.tanh,
         "relu": boxes.relu,
         "relu_step": boxes.relu_step,
-        "leaky": lambda a: boxes.leaky(a, float(_SLOPE)),
-        "leaky_step": lambda a: boxes.leaky_step(a, float(_SLOPE)),
+        # the exact slope: float(1/100) is not 1/100, so a box must enclose it
+        "leaky": lambda a: boxes.leaky(a, _SLOPE),
+        "leaky_step": lambda a: boxes.leaky_step(a, _SLOPE),
     },
     lambda a, axis: a.sum(axis),
 )
