@@ -85,6 +85,11 @@ PYTHON = [
         _train(hyper={"mu": 0.9}), "hyper and lr_decay need optimizers", id="train-hyper-alone"
     ),
     pytest.param(
+        _train(optimizers=["momentum"], hyper={"bogus": 1}),
+        "hyper: 'bogus' is not a hyperparameter of momentum (valid: mu)",
+        id="train-hyper-unknown",
+    ),
+    pytest.param(
         _train(optimizers=["momentum"], lr_decay=float("inf")),
         "lr_decay must be a finite number",
         id="train-lr-decay",
@@ -201,6 +206,11 @@ COMMAND_LINE = [
     ),
     pytest.param([*TRAIN, "--hyper", "mu=0.9"], "--hyper", id="train-hyper-alone"),
     pytest.param(
+        [*TRAIN, "--optimizer", "momentum", "--hyper", "bogus=1"],
+        "--hyper: 'bogus' is not a hyperparameter of momentum",
+        id="train-hyper-unknown",
+    ),
+    pytest.param(
         [*TRAIN, "--optimizer", "momentum", "--lr-decay", "inf"], "--lr-decay", id="train-lr-decay"
     ),
     pytest.param(
@@ -266,3 +276,33 @@ def test_the_error_pairs_cover_the_same_cases():
     # is check's own option, never in the network it builds
     assert python - cli == {"hyper-inexact", "check-batch"}
     assert cli <= python
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "start"),
+    [
+        ({"X": [[0, 0], [0, "a"], [1, 0], [1, 1]]}, "X must be an array of numbers"),
+        ({"T": XOR[1][:3]}, "X has 4 samples (rows) but T has 3"),
+        ({"X": XOR[0] * float("nan")}, "X holds a value that is not a finite number"),
+        ({"epochs": 2.5}, "epochs must be a positive integer, got 2.5"),
+        ({"seeds": True}, "seeds must be an integer from 1 to"),
+    ],
+    ids=["text-in-X", "rows", "nan", "epochs-float", "seeds-bool"],
+)
+def test_train_refuses_what_only_python_can_pass(kwargs, start):
+    """Values the command line cannot produce (it reads numbers from files and options):
+    a one-line InputError, not a TypeError or AttributeError from deep inside."""
+    net = Network.build([2, 2, 1], "sigmoid")
+    data = {"X": XOR[0], "T": XOR[1], **{k: v for k, v in kwargs.items() if k in "XT"}}
+    options = {"epochs": 1, "seeds": 1, **{k: v for k, v in kwargs.items() if k not in "XT"}}
+    with pytest.raises(InputError) as info:
+        sbp.train(net, ["delta"], data["X"], data["T"], **options)
+    assert str(info.value).startswith(start), str(info.value)
+
+
+def test_train_takes_the_lists_of_a_tutorial():
+    """Nested lists of numbers, as the from-scratch tutorials hold their data, train as arrays."""
+    net = Network.build([2, 2, 1], "sigmoid")
+    from_lists = sbp.train(net, ["delta"], XOR[0].tolist(), XOR[1].tolist(), epochs=3, seeds=1)
+    from_arrays = sbp.train(net, ["delta"], *XOR, epochs=3, seeds=1)
+    assert from_lists.runs[0].losses == from_arrays.runs[0].losses

@@ -32,7 +32,9 @@ from ..conventions import get_convention
 from ..datasets import load
 from ..errors import InputError, option
 from ..model.network import Network
+from ..optim.hyper import hyper_option
 from ..optim.numeric import optimizer_stepper
+from ..optim.recipes import get_optimizer
 from ._history import History, Run
 
 __all__ = ["DATASETS", "DEFAULT_SEEDS", "MAX_SEEDS", "train", "load_csv", "initial_params"]
@@ -85,12 +87,15 @@ def train(
     the gradient (plain steps of the convention when empty).
     """
     require_concrete(net, "train")
+    X, T = _numbers(X, "X"), _numbers(T, "T")
     _check_data(net, X, T)
-    if epochs < 1:
-        raise InputError(f"{option('--epochs', 'epochs')} must be a positive integer, got {epochs}")
+    if not _integer(epochs) or epochs < 1:
+        raise InputError(
+            f"{option('--epochs', 'epochs')} must be a positive integer, got {epochs!r}"
+        )
     if not (math.isfinite(lr) and lr > 0):
         raise InputError(f"{option('--lr', 'lr')} must be a positive finite number, got {lr!r}")
-    if not 1 <= seeds <= MAX_SEEDS:
+    if not _integer(seeds) or not 1 <= seeds <= MAX_SEEDS:
         raise InputError(
             f"{option('--seeds', 'seeds')} must be an integer from 1 to {MAX_SEEDS}, got {seeds}"
         )
@@ -101,6 +106,7 @@ def train(
             f"{option('--batch-size ', 'batch_size=')}{batch_size} must be between 1 and "
             f"{samples} samples"
         )
+    _check_hyper(optimizers, hyper or {})
     history = History(net.describe(), data, epochs, lr, [seed + k for k in range(seeds)])
     chosen: list[str | None] = list(optimizers) or [None]
     for conv, opt in [(get_convention(n), o) for n in conventions for o in chosen]:
@@ -155,6 +161,37 @@ def _run(
     return run
 
 
+def _integer(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _numbers(data: object, name: str) -> np.ndarray:
+    """``data`` as a float array (a NumPy array, or nested lists of numbers as from a
+    tutorial); anything else, or a value that is not finite, is an :class:`InputError`."""
+    try:
+        array = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be an array of numbers ({exc})") from None
+    if not np.isfinite(array).all():
+        raise InputError(f"{name} holds a value that is not a finite number")
+    return array
+
+
+def _check_hyper(optimizers: Sequence[str], hyper: Mapping[str, float]) -> None:
+    """Every name in ``hyper`` is a hyperparameter of one of ``optimizers`` (each optimizer
+    takes its own from ``hyper``, so a misspelt name would otherwise be dropped silently)."""
+    if not optimizers:
+        return  # optimizer_stepper refuses hyper without optimizers
+    known = [n for o in optimizers for n in get_optimizer(o).hyper_names() if n != "lr"]
+    for name in hyper:
+        if name not in known:
+            hint = f"; the learning rate is {option('--lr', 'lr')}" if name == "lr" else ""
+            raise InputError(
+                f"{hyper_option()}: {name!r} is not a hyperparameter of {', '.join(optimizers)} "
+                f"(valid: {', '.join(dict.fromkeys(known))}){hint}"
+            )
+
+
 def _check_data(net: Network, X: np.ndarray, T: np.ndarray) -> None:
     """One row per sample in ``X`` and ``T``, with as many columns as the network has inputs
     and outputs; errors name ``X``/``T`` from Python, the data and ``--layers`` from the
@@ -172,6 +209,8 @@ def _check_data(net: Network, X: np.ndarray, T: np.ndarray) -> None:
         raise InputError(f"{given}; the network {shape} has {width} {ends} ({fix})")
     if X.shape[0] == 0:
         raise InputError(f"{option('the data set', 'X')} has no samples")
+    if X.shape[0] != T.shape[0]:
+        raise InputError(f"X has {X.shape[0]} samples (rows) but T has {T.shape[0]}")
 
 
 def load_csv(path: str, n_inputs: int, n_outputs: int) -> tuple[np.ndarray, np.ndarray]:
