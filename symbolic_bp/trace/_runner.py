@@ -10,6 +10,7 @@ at the innermost user line (:mod:`._locate`).
 from __future__ import annotations
 
 import io
+import os
 import re
 import warnings
 from contextlib import AbstractContextManager, ExitStack, nullcontext, redirect_stdout
@@ -85,6 +86,13 @@ def converted(exc: BaseException, fallback: Location, limit: float | None) -> Tr
     return TraceError(f"{place}: {text}", *location)
 
 
+def _exit_now(status: object = 0) -> None:
+    """``os._exit`` while the user's code runs: it ends the run as ``sys.exit`` does (a one-line
+    error), not this process with the code's status and no report (``os._exit(0)`` would
+    otherwise read as exit code 0, "proven equal")."""
+    raise SystemExit(status)
+
+
 def _namespaces(step: object) -> list[dict]:
     namespace = getattr(step, "__globals__", None)
     return user_namespaces([namespace] if namespace is not None else [])
@@ -114,6 +122,7 @@ def run_step(
     location: Location = program.location()
     with ExitStack() as stack:
         patches = stack.enter_context(patched())
+        patches.set(os, "_exit", _exit_now)
         globals_ = getattr(program.callable, "__globals__", None)
         install_shims(patches, [globals_] if isinstance(globals_, dict) else [])
         install_salted_randomness(patches, salt, draws.created)
