@@ -1,6 +1,6 @@
-"""`symbolic-bp check` on code that calls os._exit: a one-line error and exit code 2, never the
-process ending with the code's own status (os._exit(0) read as exit 0 would mean "proven
-equal") and no report."""
+"""`symbolic-bp check` (and a `--recipes` file) on code that calls os._exit: a one-line error
+and exit code 2, never the process ending with the code's own status (os._exit(0) read as
+exit 0 would mean "proven equal") and no report."""
 
 import os
 import subprocess
@@ -60,3 +60,20 @@ def test_os_exit_is_restored_after_check(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["TraceError", "True"]
+
+
+def test_recipes_file_calling_os_exit_is_a_one_line_error(tmp_path):
+    path = tmp_path / "quits_recipes.py"
+    path.write_text("import os\nos._exit(0)\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-m", "symbolic_bp", "prove", "--recipes", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "quits_recipes.py:2" in lines[0] and "SystemExit" in lines[0]
+    assert proc.stdout == ""

@@ -33,6 +33,7 @@ import types
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from ..errors import InputError, NameTaken, SymbolicBPError
 
@@ -133,6 +134,8 @@ def _run(path: Path, shown: str, modules: list[str]) -> None:
     directory = str(path.resolve().parent)
     sys.path.insert(0, directory)
     bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    # os._exit would end the command with the file's status and no output (0 reads "equal")
+    real_exit, os._exit = os._exit, _exit_now
     try:
         exec(code, module.__dict__)
     except NameTaken as exc:
@@ -149,9 +152,15 @@ def _run(path: Path, shown: str, modules: list[str]) -> None:
             text = f"{type(exc).__name__}: {message}"
         raise InputError(f"--recipes {_where(shown, exc, code.co_filename)}: {text}") from None
     finally:
+        os._exit = real_exit
         sys.dont_write_bytecode = bytecode
         if directory in sys.path:
             sys.path.remove(directory)
+
+
+def _exit_now(status: int) -> NoReturn:
+    """``os._exit`` while a recipes file runs: reported as its ``SystemExit``."""
+    raise SystemExit(status)
 
 
 def _where(shown: str, exc: BaseException, filename: str) -> str:
