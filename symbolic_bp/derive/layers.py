@@ -167,7 +167,7 @@ def _indexed_layer(rules: LayerRules, a: Any) -> None:
         pen_b = conv.penalty_update(inet, b_key) if penalised else sp.S.Zero
     except SymbolicBPError:
         raise
-    except Exception as exc:  # noqa: BLE001 - whatever the recipe's code raises here
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the recipe's code raises
         raise AbstractionError(
             f"convention {conv.name!r} fails on a symbolic neuron of layer {a}: "
             f"{type(exc).__name__}: {exc}"

@@ -218,7 +218,8 @@ def recipe_errors(conv: Convention, what: str) -> Iterator[None]:
         yield
     except SymbolicBPError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's code may raise anything
+        # SystemExit too: sys.exit("...") in a hook must not end the command with exit code 1
         text = " ".join(str(exc).split()) or "(no message)"
         raise InputError(
             f"convention {conv.name!r} raised {type(exc).__name__} while deriving {what}: {text}"

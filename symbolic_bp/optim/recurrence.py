@@ -94,7 +94,7 @@ def recurrence(optimizer: str | Optimizer, schedule: str = CONSTANT) -> Recurren
         seen = opt.observe(p, state, h)
     except InputError:
         raise
-    except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the recipe's own code: any failure
         raise InputError(f"optimizer {opt.name!r} failed on one entry: {exc}") from None
     new_states = [(sp.Symbol(f"{n}_t", real=True), state[n][0]) for n in opt.state]
     param = p[0]

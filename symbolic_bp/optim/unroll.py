@@ -197,7 +197,7 @@ class Stepper:
             work()
         except SymbolicBPError:
             raise
-        except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+        except (Exception, SystemExit) as e:  # noqa: BLE001 - the recipe's own code: any failure
             raise InputError(
                 f"optimizer {self.opt.name!r} failed at step {self.t}: {type(e).__name__}: "
                 f"{str(e).splitlines()[0] if str(e) else ''}"
