@@ -23,6 +23,7 @@ from symbolic_bp.conventions import get_convention
 from symbolic_bp.intervals import Undecided
 from symbolic_bp.proof import Limits
 from symbolic_bp.proof import instance as instance_module
+from symbolic_bp.proof import layer_witness as layer_witness_module
 from symbolic_bp.proof.layer_witness import LayerWitness, full_point, layer_point
 from symbolic_bp.proof.layers import compare_layers
 from tests.hostile_recipes import TwiceEta
@@ -158,10 +159,15 @@ def test_equal_pair_gets_no_witness():
 
 
 def test_recipes_not_built_in_are_searched_neuron_by_neuron(monkeypatch):
-    monkeypatch.setattr(instance_module, "LayerWitness", Forbidden)
+    # the prover imports LayerWitness from its module when it needs it (NumPy stays unloaded
+    # on small networks), so that is where it is forbidden
+    monkeypatch.setattr(layer_witness_module, "LayerWitness", Forbidden)
     net = Network.build([2, 3, 2], "generic", bias=True)
     report = prove(net, TwiceEta(), "gradient", LAYERWISE, conditions=False)
     assert report.equivalent is False and report.counterexample is not None
+    # the patch is where the prover looks: a built-in pair on the same network reaches it
+    with pytest.raises(AssertionError, match="must not run"):
+        prove(net, "error_at_update", "gradient", LAYERWISE, conditions=False)
 
 
 # ------------------------------------------------------------------- wide networks

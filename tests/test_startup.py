@@ -16,7 +16,8 @@ import symbolic_bp
 from symbolic_bp.cli.main import COMMANDS, build_parser
 
 #: modules no proof needs: NumPy code generation, training, optimizers, tracing a user's code
-#: (NumPy itself is the prover's too: counterexamples in vectorised float64 intervals)
+#: (NumPy itself is the prover's too: counterexamples in vectorised float64 intervals on
+#: large networks, loaded when such a search runs)
 NUMERIC_ONLY = (
     "symbolic_bp.codegen.numeric",
     "symbolic_bp.codegen.export",
@@ -76,6 +77,9 @@ def test_the_default_prove_loads_no_numeric_optimizer_or_training_module():
     )
     assert "symbolic_bp.proof.instance" in loaded
     assert not [m for m in NUMERIC_ONLY if m in loaded]
+    # the small default network is settled neuron by neuron: the layer path's float64 boxes
+    # (NumPy, about 0.1 s of start-up) are not needed
+    assert "numpy" not in loaded and "symbolic_bp.proof.layer_witness" not in loaded
 
 
 def test_public_names_resolve_lazily_in_a_fresh_interpreter():

@@ -26,27 +26,19 @@ the per-neuron prover.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import sympy as sp
 
-from ..algebra import is_zero
 from ..conventions import Convention, Gradient, get_convention, is_builtin
-from ..derive import derive, loss_gradient
 from ..errors import AbstractionError, InputError
-from ..model.activations import Activation
 from ..model.indexed import neuron_index
-from ..model.losses import Loss
 from ..model.network import Network
-from ..model.objective import Objective
 from ..verify import check_stateless
 from .clock import Clock, TimeUp, deadline
 from .conditions import find_conditions
-from .layer_values import NotEvaluable
-from .layer_witness import LayerWitness
 from .layers import LayerChain, compare_layers
-from .neurons import NeuronComparison, compare_neurons, settle_by_expansion
+from .neurons import NeuronComparison, compare_neurons, gradient_crosscheck, settle_by_expansion
 from .results import (
     DIFFERS,
     EQUAL,
@@ -187,7 +179,7 @@ class _InstanceProof:
         if still and net.parameter_count <= limits.full_expansion_parameters:
             settle_by_expansion(self.comparison, still, limits, clock)
         if any(isinstance(c, Gradient) for c in (self.a, self.b)):
-            self.notes.append(_gradient_crosscheck(net, limits))
+            self.notes.append(gradient_crosscheck(net, limits))
 
     def _layer_at_a_time(self, chain: LayerChain) -> None:
         """Equal layers by identity; every other layer and kind by one certified counterexample
@@ -225,6 +217,11 @@ class _InstanceProof:
         """Counterexamples for the layers' representatives: from the layer rules at a compact
         point (cost linear in the widths) for built-in recipes; the per-neuron search for what
         that leaves open (or for a recipe of yours), on networks small enough for it."""
+        # imported here: the layer path's vectorised evaluator loads NumPy (about 0.1 s), which
+        # small networks, settled by the per-neuron prover, never need
+        from .layer_values import NotEvaluable
+        from .layer_witness import LayerWitness
+
         limits, found = self.limits, {}
         if chain.builtin and names:
             try:
@@ -397,52 +394,3 @@ def _rows_from_parameters(net: Network, results: list[ParameterResult]) -> list[
             )
         )
     return rows
-
-
-def _gradient_crosscheck(net: Network, limits: Limits) -> str:
-    """Check the graph-based ``gradient`` against ``sympy.diff`` of the whole expanded loss."""
-    if net.parameter_count > limits.gradient_crosscheck_parameters:
-        return (
-            "gradient: chain rule over the network graph with SymPy's local derivatives "
-            f"(not cross-checked against diff of the expanded loss above "
-            f"{limits.gradient_crosscheck_parameters} parameters)"
-        )
-    # the twin keeps a vector activation (softmax) and the objective (batch, L2)
-    vector = tuple(a if a.is_vector else None for a in net.activations)
-    bad = _crosscheck_failures(
-        net.sizes, net.loss, net.loss.term_expr, net.bias, vector, net.objective
-    )
-    if bad:
-        return f"gradient: WARNING: differs from sympy.diff of the loss for {', '.join(bad)}"
-    return (
-        "gradient: the chain rule over the graph was checked exactly against sympy.diff of the "
-        f"expanded loss for all {net.parameter_count} parameters (generic activations)"
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _crosscheck_failures(
-    sizes: tuple[int, ...],
-    loss: Loss,
-    term: sp.Expr,
-    bias: bool,
-    vector: tuple[Activation | None, ...],
-    objective: Objective,
-) -> tuple[str, ...]:
-    """The parameters whose graph-based ``gradient`` update is not proven equal to ``-eta``
-    times ``sympy.diff`` of the expanded loss, on the network with generic activations
-    (undefined ``f_l`` keep the expansion small, and the chain rule checked there holds for
-    every activation) except the vector ones (``vector[l - 1]``: softmax, kept), with the
-    network's objective (batch, L2). It depends on these alone, so it is computed once per
-    process for each (the general proof's witness search meets the same small networks again
-    and again); ``term`` is in the key because losses compare by name only."""
-    acts = ["generic" if a is None else a for a in vector]
-    twin = Network.build(sizes, acts, loss, bias, objective)
-    rules = derive(twin, "gradient")
-    oracle = loss_gradient(twin)
-    bad = []
-    for p in twin.parameters():
-        d = rules.expanded(p) - oracle[p]
-        if not (is_zero(d, 10**4) or is_zero(twin.unfold(d), 10**4)):
-            bad.append(p.name)
-    return tuple(bad)

@@ -12,11 +12,14 @@ concrete rules shows it (:mod:`symbolic_bp.proof.witnesses`), and otherwise, on 
 networks, the fully expanded expressions decide.
 
 This path works on the per-neuron rules themselves, so it needs no abstraction: it is the
-reference the fast paths are checked against.
+reference the fast paths are checked against. When one of the two is ``gradient``,
+:func:`gradient_crosscheck` also checks its chain rule over the graph against ``sympy.diff`` of
+the whole expanded loss, on networks small enough for that.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,13 +27,16 @@ import sympy as sp
 
 from ..algebra import is_zero, relate, size
 from ..conventions import Convention, second_letter
-from ..derive import UpdateRules, derive
+from ..derive import UpdateRules, derive, loss_gradient
+from ..model.activations import Activation
 from ..model.lemma import normal_form, output_lemmas
+from ..model.losses import Loss
 from ..model.network import Network
+from ..model.objective import Objective
 from .clock import Clock
 from .results import EQUAL, UNKNOWN, Limits, ParameterResult, Relation
 
-__all__ = ["NeuronComparison", "compare_neurons"]
+__all__ = ["NeuronComparison", "compare_neurons", "gradient_crosscheck"]
 
 
 @dataclass
@@ -187,3 +193,52 @@ def settle_by_expansion(
             r = comparison.results[p]
             r.status, r.method = EQUAL, "full expansion"
             r.raw_difference = r.ratio = None
+
+
+def gradient_crosscheck(net: Network, limits: Limits) -> str:
+    """Check the graph-based ``gradient`` against ``sympy.diff`` of the whole expanded loss."""
+    if net.parameter_count > limits.gradient_crosscheck_parameters:
+        return (
+            "gradient: chain rule over the network graph with SymPy's local derivatives "
+            f"(not cross-checked against diff of the expanded loss above "
+            f"{limits.gradient_crosscheck_parameters} parameters)"
+        )
+    # the twin keeps a vector activation (softmax) and the objective (batch, L2)
+    vector = tuple(a if a.is_vector else None for a in net.activations)
+    bad = _crosscheck_failures(
+        net.sizes, net.loss, net.loss.term_expr, net.bias, vector, net.objective
+    )
+    if bad:
+        return f"gradient: WARNING: differs from sympy.diff of the loss for {', '.join(bad)}"
+    return (
+        "gradient: the chain rule over the graph was checked exactly against sympy.diff of the "
+        f"expanded loss for all {net.parameter_count} parameters (generic activations)"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _crosscheck_failures(
+    sizes: tuple[int, ...],
+    loss: Loss,
+    term: sp.Expr,
+    bias: bool,
+    vector: tuple[Activation | None, ...],
+    objective: Objective,
+) -> tuple[str, ...]:
+    """The parameters whose graph-based ``gradient`` update is not proven equal to ``-eta``
+    times ``sympy.diff`` of the expanded loss, on the network with generic activations
+    (undefined ``f_l`` keep the expansion small, and the chain rule checked there holds for
+    every activation) except the vector ones (``vector[l - 1]``: softmax, kept), with the
+    network's objective (batch, L2). It depends on these alone, so it is computed once per
+    process for each (the general proof's witness search meets the same small networks again
+    and again); ``term`` is in the key because losses compare by name only."""
+    acts = ["generic" if a is None else a for a in vector]
+    twin = Network.build(sizes, acts, loss, bias, objective)
+    rules = derive(twin, "gradient")
+    oracle = loss_gradient(twin)
+    bad = []
+    for p in twin.parameters():
+        d = rules.expanded(p) - oracle[p]
+        if not (is_zero(d, 10**4) or is_zero(twin.unfold(d), 10**4)):
+            bad.append(p.name)
+    return tuple(bad)
