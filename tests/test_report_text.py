@@ -174,3 +174,50 @@ def test_the_issue_example_reads_in_named_derivatives(capsys):
         "w1_1_1: delta - error_at_update = eta*x_1*(r2_1*w2_1_1*(relu'(e2_1)*sigmoid'(e3_1) - 1)"
         in body
     )
+
+
+def test_a_one_neuron_difference_is_shown_multiplied_out():
+    """A recipe that differs from delta in one neuron's signal by a factor 3: the difference of
+    the layer below is two sums over the layer that differ in one term. Shown multiplied out,
+    it is that one term (a few dozen characters, not two sums of 18 terms), and it is exactly
+    the raw difference (both unfolded into the network's symbols, evaluated at rational
+    points with exact arithmetic)."""
+    import random
+
+    import sympy as sp
+
+    import symbolic_bp as sbp
+    from symbolic_bp.algebra import size
+    from symbolic_bp.model.network import Network
+    from symbolic_bp.proof import prove
+    from symbolic_bp.render.data import TIDY_NODES, difference_text, multiplied_out
+
+    class OneNeuron(sbp.Delta):
+        name = "test_one_neuron"
+
+        def hidden_signal(self, net, l, j, upstream):
+            s = super().hidden_signal(net, l, j, upstream)
+            return 3 * s if l == net.depth - 1 and j == 1 else s
+
+    sbp.register(OneNeuron())
+    try:
+        net = Network.build([2, 4, 18, 1])
+        report = prove(net, "test_one_neuron", "delta")
+        rows = [r for r in report.parameters if r.layer == 1 and r.raw_difference is not None]
+        assert rows and size(rows[0].raw_difference) > TIDY_NODES  # once shown as it was
+        rng = random.Random(3)
+        for r in rows[:4]:
+            shown = multiplied_out(r.raw_difference, r.group)
+            assert len(sp.sstr(shown)) < 60, sp.sstr(shown)
+            assert difference_text(r) == sp.sstr(shown)
+            free = sorted(net.unfold(r.raw_difference).free_symbols, key=str)
+            for _ in range(2):
+                point = {s: sp.Rational(rng.randint(-5, 5), rng.randint(1, 4)) for s in free}
+                point.update({s: 1 for s in net.unfold(shown).free_symbols - set(point)})
+                a = net.unfold(shown).xreplace(point)
+                b = net.unfold(r.raw_difference).xreplace(point)
+                assert sp.expand(a - b) == 0, (r.name, a, b)
+        text = sbp.report_text(report)  # what prove prints
+        assert "w1_1_1: delta - test_one_neuron = " + difference_text(rows[0]) in text
+    finally:
+        sbp.unregister("test_one_neuron")

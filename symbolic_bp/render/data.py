@@ -14,7 +14,8 @@ from typing import Any, TextIO
 
 import sympy as sp
 
-from ..algebra import size
+from ..algebra import expansion_terms, size
+from ..algebra import tidy as tidy_expression
 from ..proof.results import TIDY_PARAMETERS, GeneralProof, GeneralStep, ParameterResult, Report
 from .legend import legend
 from .notation import mathml
@@ -91,6 +92,8 @@ def write_report_json(
 MAX_PRINTED_NODES = 3000
 #: a difference up to this size is tidied (collected and factored) for the JSON rows
 TIDY_NODES = 120
+#: a larger difference is multiplied out when that gives at most this many terms
+EXPAND_TERMS = 2000
 
 
 def _parameter(r: ParameterResult, tidy: bool) -> dict[str, object]:
@@ -108,7 +111,28 @@ def difference_text(r: ParameterResult, tidy: bool = True) -> str | None:
     if not tidy:
         return sp.sstr(r.raw_difference)
     # factoring is the classic cost trap: only small differences are tidied for every row
-    return sp.sstr(r.difference if nodes <= TIDY_NODES else r.raw_difference)
+    if nodes <= TIDY_NODES:
+        return sp.sstr(r.difference)
+    return sp.sstr(multiplied_out(r.raw_difference, r.group))
+
+
+def multiplied_out(raw: sp.Expr, group: frozenset = frozenset()) -> sp.Expr:
+    """``raw`` multiplied out where that is cheap (at most :data:`EXPAND_TERMS` terms, bounded
+    before expanding) and shorter: what cancels then disappears. Two sums over a layer that
+    differ in one term, ``eta x (c d_1 w_1 + d_2 w_2 + ...) f' - eta x (d_1 w_1 + d_2 w_2 +
+    ...) f'``, become ``(c - 1) eta x d_1 w_1 f'`` (tidied when that is small). Exact algebra.
+
+    >>> d, w = sp.symbols("d1:4"), sp.symbols("w1:4")
+    >>> terms = sum(a * b for a, b in zip(d[1:], w[1:]))
+    >>> multiplied_out(sp.Symbol("x") * ((d[0] * w[0] / 3 + terms) - (d[0] * w[0] + terms)))
+    -2*d1*w1*x/3
+    """
+    if expansion_terms(raw) > EXPAND_TERMS:
+        return raw
+    expanded = sp.expand_mul(raw)
+    if size(expanded) <= TIDY_NODES:
+        return tidy_expression(expanded, group)
+    return expanded if size(expanded) < size(raw) else raw
 
 
 def _objective_json(net: Any) -> dict[str, Any]:
