@@ -185,6 +185,14 @@ def test_cli_general_json():
     data = json.loads(res.stdout)
     assert data["equivalent"] is True
     assert PROVE_KEYS | {"steps"} <= set(data)
+    # the design's layers key: one row per class, as an instance's rows, layers symbolic
+    layers = {(row["layer"], row["kind"]): row for row in data["layers"]}
+    assert set(layers) == {("L", "w"), ("L", "b"), ("1..L-1", "w"), ("1..L-1", "b")}
+    statuses = {row["name"]: row["status"] for row in data["parameters"]}
+    for row in data["layers"]:
+        assert {"count", "status", "relation", "difference", "representative"} <= set(row)
+        label = next(n for n in statuses if n.startswith(row["representative"] + " "))
+        assert row["status"] == statuses[label]
     for step in data["steps"]:
         assert {"name", "equation", "latex", "mathml", "verdict"} <= set(step)
         assert step["verdict"] in ("equal", "differs")

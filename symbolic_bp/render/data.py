@@ -201,6 +201,31 @@ def _step(step: GeneralStep) -> dict[str, object]:
     }
 
 
+#: a class of the general proof as a row of ``layers``: which layers, kind, how many parameters
+_GENERAL_LAYERS = {
+    "w_output": ("L", "w", "n[L]*n[L-1]"),
+    "b_output": ("L", "b", "n[L]"),
+    "w_hidden": ("1..L-1", "w", "n[l]*n[l-1] in each layer l"),
+    "b_hidden": ("1..L-1", "b", "n[l] in each layer l"),
+}
+
+
+def _general_layer(row: dict[str, Any]) -> dict[str, Any]:
+    """A parameter class of the general proof in the shape of an instance's ``layers`` row,
+    with the layer and count as symbolic text (``"L"``, ``"1..L-1"``, ``"n[L]*n[L-1]"``)."""
+    layer, kind, count = _GENERAL_LAYERS[str(row["key"])]
+    return {
+        "layer": layer,
+        "kind": kind,
+        "count": count,
+        "status": row["status"],
+        "method": row["method"],
+        "relation": None,
+        "difference": row["difference"],
+        "representative": str(row["name"]).split(" ")[0],
+    }
+
+
 def general_json(proof: GeneralProof) -> dict[str, Any]:
     """The JSON object of ``symbolic-bp prove --general --json``."""
     out = {
@@ -208,6 +233,7 @@ def general_json(proof: GeneralProof) -> dict[str, Any]:
         "conventions": list(proof.conventions),
         "general": True,
         "scope": proof.scope,
+        "layers": [_general_layer(row) for row in proof.parameters],
         "parameters": [{k: v for k, v in row.items() if k != "key"} for row in proof.parameters],
         "counterexample": None
         if proof.counterexample is None
