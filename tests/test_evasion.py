@@ -176,6 +176,34 @@ def test_a_hook_returning_no_expression_gets_a_one_line_error_and_no_parse(value
     assert "SBP_EVAL_REACHED" not in os.environ
 
 
+@pytest.mark.parametrize(
+    ("make", "shown"),
+    [
+        (lambda net, s, inp: net.eta * s * inp / 0, "zoo"),
+        (lambda net, s, inp: net.eta * s * inp * float("nan"), "nan"),
+        (lambda net, s, inp: net.eta * s * inp * sp.oo, "oo"),
+        (lambda net, s, inp: float("inf"), "inf"),
+    ],
+    ids=["division-by-zero", "nan", "oo", "python-inf"],
+)
+def test_an_undefined_update_is_bad_input_not_unknown(make, shown, tmp_path):
+    """A recipe whose update divides by zero or holds nan/infinity has no value to compare:
+    one line naming the recipe and the parameter (exit 2), not rows of 'unknown' reading
+    ``delta / recipe = 0``."""
+
+    class Undefined(sbp.Delta):
+        name = "undefined_update"
+
+        def update(self, net, l, j, inp, signal):
+            return make(net, signal, inp)
+
+    with pytest.raises(sbp.InputError) as info:
+        sbp.prove(sbp.Network.build([2, 2, 1]), Undefined(), "delta")
+    message = str(info.value)
+    assert "\n" not in message and "'undefined_update'" in message and shown in message
+    assert message.startswith("convention 'undefined_update' returned ")
+
+
 def test_floats_stand_for_their_exact_binary_value():
     def scaled(name, factor):
         class Scaled(sbp.Delta):

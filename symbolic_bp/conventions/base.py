@@ -12,6 +12,7 @@ same code runs on a concrete network and on one with symbolic neuron indices.
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from collections.abc import Mapping, Sequence
@@ -360,8 +361,15 @@ def recipe_value(value: Any, conv: Convention, what: str) -> sp.Expr:
     convention 'delta' returned a str for the signal;
     """
     if isinstance(value, sp.Expr):
+        if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise InputError(
+                f"convention {conv.name!r} returned an undefined value for {what}: "
+                f"{sp.sstr(value)[:80]} (a division by zero, nan or infinity)"
+            )
         floats = value.atoms(sp.Float)
         return value.xreplace({f: sp.Rational(f) for f in floats}) if floats else value
+    if isinstance(value, numbers.Real) and not math.isfinite(value):
+        raise InputError(f"convention {conv.name!r} returned {value!r} for {what}")
     if isinstance(value, bool) or not isinstance(value, numbers.Number):
         raise InputError(
             f"convention {conv.name!r} returned a {type(value).__name__} for {what}; a recipe "
