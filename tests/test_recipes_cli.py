@@ -420,3 +420,40 @@ def test_a_patch_the_calling_code_made_is_kept(files, capsys, monkeypatch):
     assert main(["prove", "--recipes", "mine.py", "--conventions", "mine,delta"]) == 0
     assert sbp.Delta.update is update
     assert not is_builtin(sbp.get_convention("delta"))  # patched: a user's recipe now
+
+
+BRANCHY = '''
+import symbolic_bp as sbp
+
+
+class Branchy(sbp.Delta):
+    """delta, but neuron 1 of every hidden layer sends back twice its delta"""
+
+    name = "branchy"
+
+    def hidden_signal(self, net, l, j, upstream):
+        s = super().hidden_signal(net, l, j, upstream)
+        return 2 * s if j == 1 else s
+
+
+sbp.register(Branchy())
+'''
+
+
+def test_derive_shows_a_recipe_that_branches_on_a_neuron_neuron_by_neuron(tmp_path, capsys):
+    """No single rule per layer exists for it (prove compares it neuron by neuron): derive
+    shows every parameter of a small network from the per-neuron rules, the factor 2 on
+    neuron 1 only; on a larger one the first parameter of each layer unless --parameters all.
+    The per-neuron rules themselves are checked against sympy.diff elsewhere; here, that the
+    shown signals are the recipe's (2 on d1_1, none on d1_2) and that nothing is refused."""
+    recipe = tmp_path / "branchy.py"
+    recipe.write_text(BRANCHY)
+    base = ["derive", "--recipes", str(recipe), "--convention", "branchy", "--format"]
+    assert main([*base, "markdown"]) == 0
+    text = capsys.readouterr().out
+    assert "no single rule per layer" in text
+    assert r"d^{1}_{1} = 2 \left(" in text and r"d^{1}_{2} = \left(" in text
+    assert text.count("$$") == 2 * 14  # every parameter of 2-3-2-1, one formula each
+    assert main([*base, "json", "--layers", "8,9,1"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["neurons"] == ["w1_1_1", "w2_1_1"] and data["layers"] == []

@@ -23,6 +23,7 @@ import sympy as sp
 
 from ..conventions import Convention, get_convention
 from ..derive import LayerRules, derive, layer_rules
+from ..errors import AbstractionError
 from ..model.indexed import IndexedNetwork, neuron_index, sum_index
 from ..model.lemma import through_output
 from ..model.network import Network
@@ -80,7 +81,10 @@ def derivation(
     **Returns:** a :class:`~symbolic_bp.render.document.Document`.
     """
     conv = get_convention(convention)
-    rules = layer_rules(net, conv)
+    try:
+        rules = layer_rules(net, conv)
+    except AbstractionError as exc:  # the recipe treats neurons apart: no rule per layer
+        return _neuron_by_neuron(net, conv, parameters, str(exc).split(";")[0])
     lay = rules.indexed
     L = net.depth
     s = rules.signal
@@ -159,6 +163,38 @@ def derivation(
     if parameters:
         names = net.parameter_names() if parameters == "all" else list(parameters)
         doc.blocks.extend(_parameter_blocks(net, conv, names))
+    return doc
+
+
+#: a recipe without layer rules shows every parameter up to this many, else one per layer
+_ALL_NEURONS = 64
+
+
+def _neuron_by_neuron(
+    net: Network, conv: Convention, parameters: Sequence[str] | str | None, why: str
+) -> Document:
+    """The derivation of a recipe that has no single rule per layer (it branches on a neuron
+    index): each parameter's update and its signals, from the per-neuron rules."""
+    doc = Document(f"The {conv.name} convention on a {'-'.join(map(str, net.sizes))} network")
+    doc.blocks.append(Para(f"{conv.name}: {conv.description}."))
+    doc.blocks.append(Para(f"Network: {net.describe()}."))
+    if parameters == "all" or (parameters is None and net.parameter_count <= _ALL_NEURONS):
+        names = net.parameter_names()
+    elif parameters is None:  # the first weight (and bias) of each layer
+        names = [n for n in net.parameter_names() if re.fullmatch(r"[wb]\d+_1(_1)?", n)]
+    else:
+        names = list(parameters)
+    shown = "every parameter" if len(names) == net.parameter_count else "the parameters below"
+    doc.blocks.append(
+        Para(
+            f"This recipe has no single rule per layer ({why}), so its rules are derived neuron "
+            f"by neuron; {shown} with the signals it reads"
+            + ("" if len(names) == net.parameter_count else " (--parameters all for every one)")
+            + "."
+        )
+    )
+    doc.blocks.extend(_parameter_blocks(net, conv, names))
+    doc.data = {"network": net.describe(), "convention": conv.name, "layers": [], "neurons": names}
     return doc
 
 
