@@ -393,3 +393,12 @@ def test_pages_are_laid_out_without_crushed_clipped_or_raw_text(site, tmp_path, 
         assert probe["raw"] == [], (name, probe["raw"])
         assert probe["empty"] == [], (name, probe["empty"])
         _screenshot(browser, page, width, tmp_path)
+
+
+def test_a_markdown_title_from_a_file_name_is_escaped():
+    """A title holding a user's file name makes no tag, entity, emphasis or math in Markdown
+    (HTML and LaTeX escape it already)."""
+    from symbolic_bp.render.document import Document
+
+    text = Document("check of a<b>&x*y$.py").markdown()
+    assert text.splitlines()[0] == r"# check of a&lt;b&gt;&amp;x\*y\$.py"

@@ -21,6 +21,8 @@ True
 
 from __future__ import annotations
 
+import re
+
 import html
 import json
 from dataclasses import dataclass, field
@@ -127,7 +129,7 @@ class Document:
     # -- Markdown ----------------------------------------------------------------------------
     def markdown(self) -> str:
         """Markdown with ``$$ ... $$`` display math (MkDocs, Jupyter Book, GitHub)."""
-        out = [f"# {self.title}", ""]
+        out = [f"# {markdown_text(self.title)}", ""]
         for b in self.blocks:
             if isinstance(b, Heading):
                 out += ["#" * b.level + " " + b.text, ""]
@@ -338,3 +340,14 @@ def _inline_html(text: str, math: bool) -> str:
 
 def _inline_tex(text: str, math: bool) -> str:
     return "".join(f"${p}$" if is_math else _tex_escape(p) for is_math, p in _segments(text, math))
+
+
+def markdown_text(text: str) -> str:
+    r"""Plain text (a file name, a title) safe in Markdown: no emphasis, tag, entity or math
+    (``_`` is kept: within a word, as in ``error_at_update``, it makes no emphasis).
+
+    >>> print(markdown_text("a<b>&x_%#$*.py"))
+    a&lt;b&gt;&amp;x_%\#\$\*.py
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*{}\[\]#$|])", r"\\\1", text)
