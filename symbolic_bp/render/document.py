@@ -21,10 +21,9 @@ True
 
 from __future__ import annotations
 
-import re
-
 import html
 import json
+import re
 from dataclasses import dataclass, field
 
 from .notation import mathml as to_mathml
