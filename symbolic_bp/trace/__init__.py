@@ -26,9 +26,11 @@ eta*x_1*(1 - 1/(1 + exp(-w1_1_1*x_1)))*(t_1 - 1/(1 + exp(-w1_1_1*x_1)))/(1 + exp
 - The file (``_program``) is executed like an import: ``__name__`` is its stem, so a
   ``__main__`` block does not run; its directory is first on ``sys.path``; local modules are
   imported afresh for every run; what it prints and warns is kept in the :class:`Trace`.
-- Randomness (``_randomness``): two runs with differently salted random states (six for a step
-  that draws random numbers once it computes with the symbolic values); an update that differs
-  between them depends on a draw and is refused, at the line of the draw.
+- Randomness (``_randomness``, ``_extremes``): two runs with differently salted random states;
+  a step that drew random numbers runs twice more with every draw at the low and at the high
+  end of its range (so a branch ``u < p`` goes both ways), and one that draws once it computes
+  with the symbolic values runs with six salts in all; an update that differs between them
+  depends on a draw and is refused, at the line of the draw.
 - A time limit (``_limits``): a timer in the main thread, and a deadline every symbolic
   operation checks.
 

@@ -35,7 +35,7 @@ from ._limits import DEADLINE
 from ._locate import is_user_file
 from ._patches import Patches
 
-__all__ = ["install_salted_randomness", "RandomCalls", "Draws", "mixed"]
+__all__ = ["install_salted_randomness", "RandomCalls", "Draws", "mixed", "salted_class"]
 
 _RANDOM, _RANDOM_STATE, _GENERATOR = random.Random, np.random.RandomState, np.random.Generator
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
@@ -59,7 +59,7 @@ def mixed(seed: Any, salt: int) -> Any:
     return int(np.random.SeedSequence([base, salt]).generate_state(1)[0])
 
 
-def _salted_class(cls: Any, salt: int, created: list | None, seeded: bool) -> type:
+def salted_class(cls: Any, salt: int, created: list | None, seeded: bool) -> type:
     """A subclass of a generator class whose constructor (and ``seed`` method, if any) mixes
     the salt into the seed; ``isinstance`` checks keep working."""
 
@@ -98,12 +98,12 @@ def install_salted_randomness(patches: Patches, salt: int, created: list | None 
     random.seed(mixed(None, salt))
     np.random.seed(mixed(None, salt))
     patches.set(random, "seed", _salted_function(random.seed, salt))
-    patches.set(random, "Random", _salted_class(random.Random, salt, created, seeded=True))
+    patches.set(random, "Random", salted_class(random.Random, salt, created, seeded=True))
     patches.set(np.random, "seed", _salted_function(np.random.seed, salt))
-    patches.set(np.random, "RandomState", _salted_class(np.random.RandomState, salt, created, True))
+    patches.set(np.random, "RandomState", salted_class(np.random.RandomState, salt, created, True))
     patches.set(np.random, "default_rng", _salted_function(np.random.default_rng, salt, created))
     for name in _BIT_GENERATORS:
-        bit_generator = _salted_class(getattr(np.random, name), salt, created, seeded=False)
+        bit_generator = salted_class(getattr(np.random, name), salt, created, seeded=False)
         patches.set(np.random, name, bit_generator)
 
 
@@ -128,36 +128,58 @@ def _states(watched: list) -> dict[int, object]:
 
 
 class Draws:
-    """Whether step drew random numbers *after* it began to compute with the symbolic values
-    (a generator it could reach changed state, or one was created, after the first symbolic
-    operation): cheap, two snapshots and no tracing. Two salted runs that give the same update
-    can still share such a draw by chance (a dropout mask of three units, one time in eight),
-    so a step that draws then is run with more salts; draws before (a layer's initial weights,
-    overwritten by ``params``) do not cost extra runs."""
+    """Whether step drew random numbers (a generator it could reach changed state, or one was
+    created) at all during its call (``anywhere``), and whether it did so *after* it began to
+    compute with the symbolic values (``late``): cheap, three snapshots and no tracing.
+
+    A step that draws at all gets the two extreme runs (:mod:`._extremes`). Two salted runs that
+    give the same update can still share a late draw by chance (a dropout mask of three units
+    that no extreme run empties or fills alone, a draw used only in a narrow band), so a step
+    that draws late is also run with more salts; draws before (a layer's initial weights,
+    overwritten by ``params``) do not cost those extra runs."""
 
     def __init__(self, created: list) -> None:
         self.created = created
-        self.happened = False
+        self.anywhere = False
+        self.late = False
+        self._start: dict[int, object] = {}
         self._before: dict[int, object] | None = None
-        self._count = 0
+        self._counts = (0, 0)
         self._watched: list = []
 
     def start(self, namespaces: list[dict]) -> None:
         self._watched = _watched(namespaces, self.created)
-        self._before = None
+        self._start, self._before = _states(self._watched), None
+        self._counts = (len(self.created), 0)
         DEADLINE.first = self._first_operation
 
     def _first_operation(self) -> None:
         self._watched = [*self._watched, *self.created]
-        self._before, self._count = _states(self._watched), len(self.created)
+        self._before, self._counts = _states(self._watched), (self._counts[0], len(self.created))
 
     def stop(self) -> None:
         DEADLINE.first = None
-        if self._before is None:
-            return  # no symbolic operation at all
-        after = _states(self._watched)
-        changed = any(after[key] != value for key, value in self._before.items())
-        self.happened = changed or len(self.created) > self._count
+        after = _states([*self._watched, *self.created])
+        self.anywhere = _drew(self._start, after) or len(self.created) > self._counts[0]
+        if self._before is not None:  # else no symbolic operation at all
+            self.late = _drew(self._before, after) or len(self.created) > self._counts[1]
+
+
+def _drew(before: dict[int, object], after: dict[int, object]) -> bool:
+    return any(after[key] != value for key, value in before.items())
+
+
+class _Created(list):
+    """The generators created during a run, with the state each had when it was created (so
+    that a draw on the line that creates the generator is found too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fresh: dict[int, object] = {}
+
+    def append(self, generator: object) -> None:
+        super().append(generator)
+        self.fresh[id(generator)] = _fingerprint(generator)
 
 
 class RandomCalls:
@@ -170,7 +192,7 @@ class RandomCalls:
 
     def __init__(self) -> None:
         self.first: tuple[str, int] | None = None
-        self.created: list = []
+        self.created = _Created()
         self._watched: list = []
         self._seen: dict[int, object] = {}
         self._last: dict[int, int] = {}
@@ -192,10 +214,10 @@ class RandomCalls:
         sys.settrace(self._previous)
 
     def _changed(self) -> bool:
-        """Whether a generator seen before has a new state (a new generator is only noted)."""
-        states, seen = self._states(), self._seen
+        """Whether a generator seen before, or created since, has a new state."""
+        states, before = self._states(), {**self.created.fresh, **self._seen}
         self._seen = states
-        return any(key in seen and seen[key] != value for key, value in states.items())
+        return any(key in before and before[key] != value for key, value in states.items())
 
     def _note(self, frame: FrameType, line: int) -> None:
         if self.first is None and self._changed():

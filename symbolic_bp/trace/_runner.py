@@ -21,6 +21,7 @@ import sympy as sp
 from ..model.network import Network
 from ._arguments import read_parameters, step_arguments
 from ._errors import TimeUp, TraceError, TraceTimeout, Untraceable
+from ._extremes import install_extreme_randomness
 from ._locate import user_frame, where
 from ._patches import patched
 from ._program import Program
@@ -37,7 +38,8 @@ _UFUNC = re.compile(r"ufunc '(\w+)'|callable (\w+) method")
 @dataclass
 class Run:
     """What one run gave: the new value of each parameter, whether step updated ``params`` in
-    place (returned ``None``), and what the code printed and warned."""
+    place (returned ``None``), what the code printed and warned, and whether step drew random
+    numbers at all (``drew``) and after its first symbolic operation (``drew_late``)."""
 
     new: dict[str, sp.Expr]
     in_place: bool
@@ -45,6 +47,7 @@ class Run:
     warnings: list[str]
     location: Location
     drew: bool = False
+    drew_late: bool = False
 
 
 def timeout_message(place: str, limit: float | None) -> str:
@@ -113,9 +116,11 @@ def run_step(
     salt: int,
     limit: float | None,
     random_calls: RandomCalls | None = None,
+    extreme: bool | None = None,
 ) -> Run:
     """Execute the program and call its step once on fresh symbolic arguments (watching for
-    random draws during the call with ``random_calls``)."""
+    random draws during the call with ``random_calls``); ``extreme`` puts every covered draw
+    at the low (``False``) or high (``True``) end of its range (:mod:`._extremes`)."""
     params, x, t, rate = step_arguments(network, batch=batch, lr=lr)
     draws = Draws(random_calls.created if random_calls else [])
     output = io.StringIO()
@@ -126,6 +131,8 @@ def run_step(
         globals_ = getattr(program.callable, "__globals__", None)
         install_shims(patches, [globals_] if isinstance(globals_, dict) else [])
         install_salted_randomness(patches, salt, draws.created)
+        if extreme is not None:
+            install_extreme_randomness(patches, extreme, salt, draws.created)
         stack.enter_context(redirect_stdout(output))
         caught = stack.enter_context(warnings.catch_warnings(record=True))
         warnings.simplefilter("always")
@@ -150,4 +157,4 @@ def run_step(
             *location,
         )
     noted = [f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}" for w in caught]
-    return Run(new, result is None, output.getvalue(), noted, location, draws.happened)
+    return Run(new, result is None, output.getvalue(), noted, location, draws.anywhere, draws.late)

@@ -1,12 +1,14 @@
 r"""Trace a user's own ``step(params, x, t, lr)``: run it on symbolic values and read each
 parameter's update.
 
-The step runs twice, with different random states (:mod:`._randomness`), and a step that
-draws random numbers after it began computing with the symbolic values :data:`RUNS_WHEN_DRAWING`
-times, so that a draw shared by chance (a small dropout mask) is still found; an update that
-differs between runs depends on a random draw and is refused. The first run's updates
-are the result, ``new - old`` for every parameter, as SymPy expressions in the inputs, targets,
-parameters and ``eta``, with the forward pass written out (no intermediate atoms).
+The step runs twice, with different random states (:mod:`._randomness`); a step that draws
+random numbers runs twice more with every draw at the low and the high end of its range
+(:mod:`._extremes`: a branch on a draw goes both ways), and one that draws after it began
+computing with the symbolic values :data:`RUNS_WHEN_DRAWING` times in all with different salts,
+so that a draw shared by chance is still found; an update that differs between runs (or a
+step that raises with extreme draws) depends on a random draw and is refused. The first run's
+updates are the result, ``new - old`` for every parameter, as SymPy expressions in the inputs,
+targets, parameters and ``eta``, with the forward pass written out (no intermediate atoms).
 
 >>> import numpy as np
 >>> from symbolic_bp.model.network import Network
@@ -134,8 +136,15 @@ def _check_options(batch: object, time_limit: object) -> None:
             raise InputError(f"time limit {time_limit!r} must be a positive number of seconds")
 
 
-def _random_refusal(program: Program, network: Network, name: str, **options: Any) -> TraceError:
-    """The error for an update that differs between runs, at the first random call found."""
+#: why the update was found to depend on a draw, for the refusal
+_SALTED = "two runs with different random states give different updates"
+_EXTREME = "a run with every random draw at the {} end of its range gives a different update"
+_FAILED = "with every random draw at the {} end of its range, step fails: {}"
+
+
+def _random_refusal(program: Program, network: Network, what: str, **options: Any) -> TraceError:
+    """The error for an update that differs between runs (``what``: the parameter and why),
+    at the first random call found."""
     calls = RandomCalls()
     fallback = program.location()
     try:
@@ -145,16 +154,38 @@ def _random_refusal(program: Program, network: Network, name: str, **options: An
         pass
     if calls.first is not None:
         return TraceError(
-            f"{where(*calls.first)}: the update of {name} depends on this random draw (two runs "
-            "with different random states give different updates); draw outside step, or leave "
-            "dropout and re-initialisation out of the step you check",
+            f"{where(*calls.first)}: {what.format('depends on this random draw')}; draw "
+            "outside step, or leave dropout and re-initialisation out of the step you check",
             *calls.first,
         )
     return TraceError(
-        f"{where(*fallback)}: the update of {name} differs between two runs (random draws, the "
+        f"{where(*fallback)}: {what.format('differs between runs')} (random draws, the "
         "time, or state kept between calls); make step compute the same update every time",
         *fallback,
     )
+
+
+def _dependence(program: Program, network: Network, first: Run, **options: Any) -> str | None:
+    """Why the update depends on a random draw (a template for :func:`_random_refusal`), or
+    ``None``: a second salted run; when step drew, the two extreme runs (:mod:`._extremes`);
+    when it drew after its first symbolic operation, up to :data:`RUNS_WHEN_DRAWING` salts."""
+    differs = _differing(first, run_step(program, network, salt=2, **options))
+    if differs:
+        return f"the update of {differs[0]} {{}} ({_SALTED})"
+    for high in (False, True) if first.drew else ():
+        end = "high" if high else "low"
+        try:
+            other = run_step(program, network, salt=1, extreme=high, **options)
+        except TraceTimeout:
+            raise
+        except TraceError as exc:
+            return f"step {{}} ({_FAILED.format(end, exc)})"
+        if differs := _differing(first, other):
+            return f"the update of {differs[0]} {{}} ({_EXTREME.format(end)})"
+    for salt in range(3, RUNS_WHEN_DRAWING + 1) if first.drew_late else ():
+        if differs := _differing(first, run_step(program, network, salt=salt, **options)):
+            return f"the update of {differs[0]} {{}} ({_SALTED})"
+    return None
 
 
 def trace_step(
@@ -195,16 +226,12 @@ def trace_step(
         try:
             with limited(time_limit):
                 first = run_step(program, network, salt=1, **options)
-                differs = _differing(first, run_step(program, network, salt=2, **options))
-                salt = 3
-                while not differs and first.drew and salt <= RUNS_WHEN_DRAWING:
-                    differs = _differing(first, run_step(program, network, salt=salt, **options))
-                    salt += 1
+                dependence = _dependence(program, network, first, **options)
         except TimeUp:
             location = program.location()
             raise TraceTimeout(timeout_message(where(*location), time_limit), *location) from None
-        if differs:
-            raise _random_refusal(program, network, differs[0], **options)
+        if dependence is not None:
+            raise _random_refusal(program, network, dependence, **options)
     symbols = {name: sp.Symbol(name, real=True) for name in network.parameter_names()}
     x, t = sample_symbols(network, batch)
     return Trace(
