@@ -33,25 +33,36 @@ Show = Callable[[sp.Expr], str]
 
 
 def scaled_update(
-    inplace: InPlace, show: Show, name: str, term: tuple[sp.Expr, str, str], shape: tuple[int, int]
+    inplace: InPlace,
+    show: Show,
+    name: str,
+    term: tuple[sp.Expr, str, str],
+    shape: tuple[int, int],
+    bias: str | None = None,
 ) -> list[str]:
     """``name = scale * (left).T @ (right)`` for ``term = (scale, left, right)``, the scale
     applied to ``left`` (a ``(batch, n_l)`` array, copied into a work array: it may be a
     signal still needed below) when the batch is smaller than ``n_{l-1}``, else to the
-    ``(n_l, n_{l-1})`` product in place."""
+    ``(n_l, n_{l-1})`` product in place. With ``bias``, the bias update ``ones @ left`` of the
+    same scale is made from the same scaled operand (``bias *= scale`` on the other branch)."""
     scale, left, right = term
     layer = name.removeprefix("dW")
     scaled, n_prev = f"scaled_{layer}", shape[1]
     inplace.work[scaled] = shape[0]
     c = show(scale)
-    return [
+    lines = [
         f"{scaled} = numpy.multiply({left}, {c}, out=work[{scaled!r}]) if batch < {n_prev} "
         f"else {left}",
         f"{name} = ({scaled}).T @ ({right})",
+    ]
+    if bias:
+        lines.append(f"{bias} = work['ones'] @ ({scaled})")
+    lines += [
         f"if batch >= {n_prev}:  # the product {shape} is no larger than the operand "
         f"(batch, {shape[0]})",
         f"    {name} *= {c}",
     ]
+    return lines + ([f"    {bias} *= {c}"] if bias else [])
 
 
 def scaled_sum(
@@ -78,7 +89,7 @@ def loss_lines(inplace: InPlace, show: Show, term: sp.Expr, penalty: str) -> lis
     square = rest.is_Pow and rest.exp == 2
     lines = inplace.assign("r_loss", rest.base if square else rest)
     total = "numpy.vdot(r_loss, r_loss)" if square else "numpy.sum(r_loss)"
-    scale = "" if coeff == 1 else f"{show(coeff)} * "
+    scale = "" if coeff == 1 else "-" if coeff == -1 else f"{show(coeff)} * "
     return lines + [f"loss = {scale}{total} * inv_batch" + penalty]
 
 

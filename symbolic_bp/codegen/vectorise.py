@@ -19,6 +19,7 @@ from ..conventions import tidy_output_signal
 from ..derive import LayerRules
 from ..errors import InputError
 from ..model.indexed import IndexedNetwork, neuron_index, sum_index
+from ..model.indexed import neuron_index as j_of
 from ..model.lemma import through_output
 from .inplace import InPlace
 from .liveness import free_dead
@@ -364,14 +365,24 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str], di
         printed, scaling = iter(reduced), iter(scales)
         terms, shape = [], (net.sizes[l], net.sizes[l - 1])
         update: list[str] | None = None
+        bias_done = False
         for o in outer:
             left = vec.rows(vec.print(next(printed)), o.left_full, l)
             right = vec.rows(vec.print(next(printed)), o.right_full, l - 1)
             scale = next(scaling) * next(scaling)
             if len(outer) == 1 and o.matrix is None and o.left_full and scale != 1:
-                update = scaled_update(
-                    vec.inplace, vec.print, f"dW{l}", (scale, left, right), shape
-                )
+                # a bias update of the same operand and scale shares its scaling
+                shared = None
+                if bias is not None:
+                    b_rows = vec.rows(vec.print(next(printed)), vec.full(bias_left, j_of(l)), l)
+                    b_scale = next(scaling)
+                    shared = f"db{l}" if (b_rows, b_scale) == (left, scale) else None
+                    bias_terms = [(b_scale, f"work['ones'] @ ({b_rows})")]
+                    bias_done = True
+                term = (scale, left, right)
+                update = scaled_update(vec.inplace, vec.print, f"dW{l}", term, shape, shared)
+                if bias is not None and shared is None:
+                    update += scaled_sum(vec.print, f"db{l}", bias_terms)
                 break
             code = f"({left}).T @ ({right})"
             if o.matrix is not None:
@@ -382,11 +393,12 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str], di
         lines += penalty_update(vec.print, f"dW{l}", vec.arrays, rules.weight_penalties.get(l))
         names.append(f"W{l}")
         if bias is not None:
-            full = vec.full(bias_left, neuron_index(l))
-            rows = vec.rows(vec.print(next(printed)), full, l)
-            # the column sums as one BLAS product with a row of ones (a third of numpy.sum's
-            # time on (256, 64))
-            lines += scaled_sum(vec.print, f"db{l}", [(next(scaling), f"work['ones'] @ ({rows})")])
+            if not bias_done:
+                rows = vec.rows(vec.print(next(printed)), vec.full(bias_left, j_of(l)), l)
+                # the column sums as one BLAS product with a row of ones (a third of
+                # numpy.sum's time on (256, 64))
+                terms = [(next(scaling), f"work['ones'] @ ({rows})")]
+                lines += scaled_sum(vec.print, f"db{l}", terms)
             lines += penalty_update(vec.print, f"db{l}", vec.arrays, rules.bias_penalties.get(l))
             names.append(f"b{l}")
     # transposed weights that a recipe reads as w[m, j, k] (rare), named with the parameters
