@@ -209,7 +209,7 @@ def test_a_one_neuron_difference_is_shown_multiplied_out():
         for r in rows[:4]:
             shown = multiplied_out(r.raw_difference, r.group)
             assert len(sp.sstr(shown)) < 60, sp.sstr(shown)
-            assert difference_text(r) == sp.sstr(shown)
+            assert difference_text(r, expand=True) == sp.sstr(shown)
             free = sorted(net.unfold(r.raw_difference).free_symbols, key=str)
             for _ in range(2):
                 point = {s: sp.Rational(rng.randint(-5, 5), rng.randint(1, 4)) for s in free}
@@ -218,6 +218,6 @@ def test_a_one_neuron_difference_is_shown_multiplied_out():
                 b = net.unfold(r.raw_difference).xreplace(point)
                 assert sp.expand(a - b) == 0, (r.name, a, b)
         text = sbp.report_text(report)  # what prove prints
-        assert "w1_1_1: delta - test_one_neuron = " + difference_text(rows[0]) in text
+        assert "w1_1_1: delta - test_one_neuron = " + difference_text(rows[0], True, True) in text
     finally:
         sbp.unregister("test_one_neuron")

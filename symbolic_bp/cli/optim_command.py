@@ -32,7 +32,7 @@ __all__ = [
 _NETWORK_ONLY = ("layers", "activation", "loss", "bias", "parameters", "batch", "reduce", "l2")
 #: prove options that only make sense for optimizers
 _OPTIMIZER_ONLY = ("steps", "lr_schedule", "hyper", "dim")
-_OUTPUT_SECONDS = 0.5
+_OUTPUT_SECONDS = 1.0
 #: ``--lr-schedule``: the values of :data:`symbolic_bp.optim.setting.SCHEDULES` (the optimizer
 #: package is imported only when an optimizer is asked for)
 SCHEDULES = ("constant", "per-step")

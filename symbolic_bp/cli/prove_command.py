@@ -34,7 +34,7 @@ __all__ = ["add_parser", "run", "DEFAULT_CONVENTIONS"]
 
 DEFAULT_CONVENTIONS = "error_at_update,delta"
 #: kept free for printing the report after the time limit
-_OUTPUT_SECONDS = 0.5
+_OUTPUT_SECONDS = 1.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

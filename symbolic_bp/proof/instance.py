@@ -286,6 +286,7 @@ class _InstanceProof:
             self.conditions_searched,
             params,
             builtin,
+            self.timed_out,
         )
         return report
 

@@ -270,6 +270,9 @@ class Report:
     _parameters: list[ParameterResult] | None = field(default=None, repr=False)
     #: both recipes are built in (so a proof for generic activations covers concrete ones)
     builtin: bool = True
+    #: the time limit ended the proof (what was not settled is unknown; the report is written
+    #: without tidying every row, to keep within the limit)
+    timed_out: bool = False
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())

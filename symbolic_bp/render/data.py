@@ -40,7 +40,7 @@ def parameter_rows(
     ``selection`` of names, or ``None`` for every parameter of a network of at most
     :data:`LIST_PARAMETERS` parameters and none of a larger one."""
     count = report.network.parameter_count
-    tidy = count <= TIDY_PARAMETERS
+    tidy = count <= TIDY_PARAMETERS and not report.timed_out  # factoring takes time
     if selection is None:
         selection = "all" if count <= LIST_PARAMETERS else ()
     if selection == "all":
@@ -100,9 +100,11 @@ def _parameter(r: ParameterResult, tidy: bool) -> dict[str, object]:
     return {"name": r.name, "status": r.status, "difference": difference_text(r, tidy)}
 
 
-def difference_text(r: ParameterResult, tidy: bool = True) -> str | None:
+def difference_text(r: ParameterResult, tidy: bool = True, expand: bool = False) -> str | None:
     """``Delta_B - Delta_A`` as text (tidied when asked), or a note on its size where it is
-    too large to read (and to print quickly)."""
+    too large to read (and to print quickly). With ``expand`` (the few rows a text report
+    shows, not every JSON row: that cost seconds on 500 parameters) a large one is
+    :func:`multiplied_out`."""
     if r.raw_difference is None:
         return None
     nodes = size(r.raw_difference)
@@ -113,7 +115,7 @@ def difference_text(r: ParameterResult, tidy: bool = True) -> str | None:
     # factoring is the classic cost trap: only small differences are tidied for every row
     if nodes <= TIDY_NODES:
         return sp.sstr(r.difference)
-    return sp.sstr(multiplied_out(r.raw_difference, r.group))
+    return sp.sstr(multiplied_out(r.raw_difference, r.group) if expand else r.raw_difference)
 
 
 def multiplied_out(raw: sp.Expr, group: frozenset = frozenset()) -> sp.Expr:

@@ -112,7 +112,7 @@ def report_text(report: Report, explanation: HandSteps | None = None) -> str:
             lines.append("  signals: no proportional relation; compared through the layer above")
         differing = report.differences(l)
         for r in differing[:_MAX_SHOWN]:
-            lines.append(f"  {r.name}: {b} - {a} = {difference_text(r)}")
+            lines.append(f"  {r.name}: {b} - {a} = {difference_text(r, expand=True)}")
             if r.ratio is not None:
                 lines.append(f"  {r.name}: {b} / {a} = {sp.sstr(readable(r.ratio))}")
         if len(differing) > _MAX_SHOWN:
