@@ -105,6 +105,7 @@ def test_layer_rules_display_as_math(net):
     assert "r^{L}_{j}" in general and r"\Delta w^{L}_{ji}" in general
 
 
+@pytest.mark.slow  # builds the whole site first (an error writes nothing): 20 s
 def test_docs_out_on_an_unwritable_folder_is_one_line(tmp_path, monkeypatch, capsys):
     def refuse(self: Path, *args: object, **kwargs: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied", str(self))

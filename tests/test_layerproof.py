@@ -33,8 +33,10 @@ NETS = [
     pytest.param([2, 3, 2, 1], "generic", False, id="agh-generic"),
     pytest.param([3, 2, 2], "sigmoid", True, id="3-2-2-sigmoid-bias", marks=pytest.mark.slow),
     pytest.param([2, 2, 2, 1], "tanh,relu,sigmoid", True, id="mixed-bias", marks=pytest.mark.slow),
-    pytest.param([2, 2, 1], "softplus,identity", True, id="softplus-identity"),
-    pytest.param([2, 2, 1], "sigmoid", False, id="sigmoid-no-bias"),
+    pytest.param(
+        [2, 2, 1], "softplus,identity", True, id="softplus-identity", marks=pytest.mark.slow
+    ),
+    pytest.param([2, 2, 1], "sigmoid", False, id="sigmoid-no-bias", marks=pytest.mark.slow),
 ]
 
 
