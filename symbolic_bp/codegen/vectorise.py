@@ -19,7 +19,6 @@ from ..conventions import tidy_output_signal
 from ..derive import LayerRules
 from ..errors import InputError
 from ..model.indexed import IndexedNetwork, neuron_index, sum_index
-from ..model.indexed import neuron_index as j_of
 from ..model.lemma import through_output
 from .inplace import InPlace
 from .liveness import free_dead
@@ -353,7 +352,7 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str], di
         if bias is not None:
             bias_left = bias * vec.inv_batch
             pieces.append(vec.elementwise(bias_left, block))
-        # one scalar for lr / batch, applied to the (n_l, n_{l-1}) product, not to an operand
+        # one scalar for lr / batch, put on the smaller array (statements.scaled_update)
         pieces = [p.subs(vec.lr * vec.inv_batch, sp.Symbol("lr_mean")) for p in pieces]
         scales, pieces = map(list, zip(*(vec.split_scalar(p) for p in pieces), strict=True))
         temps, reduced = sp.cse(pieces, symbols=(block.fresh("u") for _ in iter(int, 1)))
@@ -374,7 +373,8 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str], di
                 # a bias update of the same operand and scale shares its scaling
                 shared = None
                 if bias is not None:
-                    b_rows = vec.rows(vec.print(next(printed)), vec.full(bias_left, j_of(l)), l)
+                    b_full = vec.full(bias_left, neuron_index(l))
+                    b_rows = vec.rows(vec.print(next(printed)), b_full, l)
                     b_scale = next(scaling)
                     shared = f"db{l}" if (b_rows, b_scale) == (left, scale) else None
                     bias_terms = [(b_scale, f"work['ones'] @ ({b_rows})")]
@@ -394,7 +394,7 @@ def updates_body(rules: LayerRules) -> tuple[list[str], list[str], list[str], di
         names.append(f"W{l}")
         if bias is not None:
             if not bias_done:
-                rows = vec.rows(vec.print(next(printed)), vec.full(bias_left, j_of(l)), l)
+                rows = vec.rows(vec.print(next(printed)), vec.full(bias_left, neuron_index(l)), l)
                 # the column sums as one BLAS product with a row of ones (a third of
                 # numpy.sum's time on (256, 64))
                 terms = [(next(scaling), f"work['ones'] @ ({rows})")]
