@@ -203,6 +203,7 @@ def train_options(args: argparse.Namespace) -> TrainOptimizers:
     """The optimizer options of ``train`` (none: plain steps), every value checked."""
     from ..optim import get_optimizer
     from ..optim.hyper import check_value
+    from ..optim.numeric import known_hyper
     from ..optim.recurrence import check_elementwise
     from ..optim.setting import parse_hyper
 
@@ -213,15 +214,8 @@ def train_options(args: argparse.Namespace) -> TrainOptimizers:
         return TrainOptimizers([], {}, 1.0)
     names = [get_optimizer(n.strip()).name for n in args.optimizer.split(",")]
     hyper = parse_hyper(args.hyper) if args.hyper is not None else {}
-    known = {h.name: h for n in names for h in get_optimizer(n).hyper_info()}
+    known = known_hyper(names, hyper)
     for name, value in hyper.items():
-        if name not in known or name == "lr":
-            hint = " (the learning rate is --lr)" if name == "lr" else ""
-            valid = ", ".join(k for k in known if k != "lr")
-            raise InputError(
-                f"--hyper: {name!r} is not a hyperparameter of "
-                f"{', '.join(names)}{hint}; valid: {valid}"
-            )
         check_value(name, value, known[name])
     decay = 1.0 if args.lr_decay is None else float(parse_rational(args.lr_decay, "--lr-decay"))
     if not decay > 0:

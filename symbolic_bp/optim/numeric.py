@@ -18,7 +18,7 @@ array([0.8, 1.6])
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,22 +29,31 @@ from .hyper import hyper_option
 from .recipes import Optimizer, get_optimizer
 from .recurrence import T, check_elementwise, new_states
 
-__all__ = ["NumericOptimizer", "hyper_defaults", "optimizer_stepper"]
+__all__ = ["NumericOptimizer", "hyper_defaults", "known_hyper", "optimizer_stepper"]
 
 Arrays = dict[str, np.ndarray]
+
+
+def known_hyper(optimizers: Sequence[str | Optimizer], given: Iterable[str]) -> dict[str, Any]:
+    """The hyperparameters of ``optimizers`` by name (each takes its own from one ``hyper``);
+    a name in ``given`` that none of them has, or ``lr`` (the learning rate's own option), is
+    a one-line error naming the valid ones (a misspelt name is never dropped silently)."""
+    found = [get_optimizer(o) for o in optimizers]
+    known = {h.name: h for o in found for h in o.hyper_info() if h.name != "lr"}
+    for name in given:
+        if name not in known:
+            hint = f"; the learning rate is {option('--lr', 'lr')}" if name == "lr" else ""
+            raise InputError(
+                f"{hyper_option()}: {name!r} is not a hyperparameter of "
+                f"{', '.join(o.name for o in found)} (valid: {', '.join(known)}){hint}"
+            )
+    return known
 
 
 def hyper_defaults(optimizer: Optimizer, given: Mapping[str, float]) -> dict[str, float]:
     """The numeric hyperparameters of ``optimizer``: ``given``, else each one's default
     (``lr`` comes from ``train --lr``). **Raises:** for an unknown name or a missing value."""
-    names = [h.name for h in optimizer.hyper_info()]
-    for name in given:
-        if name not in names or name == "lr":
-            hint = f"; the learning rate is {option('--lr', 'lr')}" if name == "lr" else ""
-            raise InputError(
-                f"{hyper_option()}: {name!r} is not a hyperparameter of {optimizer.name} "
-                f"(valid: {', '.join(n for n in names if n != 'lr')}){hint}"
-            )
+    known_hyper([optimizer], given)
     out = {}
     for info in optimizer.hyper_info():
         if info.name == "lr":

@@ -32,9 +32,7 @@ from ..conventions import get_convention
 from ..datasets import load
 from ..errors import InputError, option
 from ..model.network import Network
-from ..optim.hyper import hyper_option
-from ..optim.numeric import optimizer_stepper
-from ..optim.recipes import get_optimizer
+from ..optim.numeric import known_hyper, optimizer_stepper
 from ._history import History, Run
 
 __all__ = ["DATASETS", "DEFAULT_SEEDS", "MAX_SEEDS", "train", "load_csv", "initial_params"]
@@ -106,7 +104,8 @@ def train(
             f"{option('--batch-size ', 'batch_size=')}{batch_size} must be between 1 and "
             f"{samples} samples"
         )
-    _check_hyper(optimizers, hyper or {})
+    if optimizers:  # optimizer_stepper refuses hyper without optimizers
+        known_hyper(optimizers, hyper or {})
     history = History(net.describe(), data, epochs, lr, [seed + k for k in range(seeds)])
     chosen: list[str | None] = list(optimizers) or [None]
     for conv, opt in [(get_convention(n), o) for n in conventions for o in chosen]:
@@ -175,21 +174,6 @@ def _numbers(data: object, name: str) -> np.ndarray:
     if not np.isfinite(array).all():
         raise InputError(f"{name} holds a value that is not a finite number")
     return array
-
-
-def _check_hyper(optimizers: Sequence[str], hyper: Mapping[str, float]) -> None:
-    """Every name in ``hyper`` is a hyperparameter of one of ``optimizers`` (each optimizer
-    takes its own from ``hyper``, so a misspelt name would otherwise be dropped silently)."""
-    if not optimizers:
-        return  # optimizer_stepper refuses hyper without optimizers
-    known = [n for o in optimizers for n in get_optimizer(o).hyper_names() if n != "lr"]
-    for name in hyper:
-        if name not in known:
-            hint = f"; the learning rate is {option('--lr', 'lr')}" if name == "lr" else ""
-            raise InputError(
-                f"{hyper_option()}: {name!r} is not a hyperparameter of {', '.join(optimizers)} "
-                f"(valid: {', '.join(dict.fromkeys(known))}){hint}"
-            )
 
 
 def _check_data(net: Network, X: np.ndarray, T: np.ndarray) -> None:
