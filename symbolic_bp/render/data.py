@@ -16,6 +16,7 @@ import sympy as sp
 
 from ..algebra import expansion_terms, size
 from ..algebra import tidy as tidy_expression
+from ..proof.induction import CLASSES
 from ..proof.results import TIDY_PARAMETERS, GeneralProof, GeneralStep, ParameterResult, Report
 from .legend import legend
 from .notation import mathml
@@ -203,23 +204,23 @@ def _step(step: GeneralStep) -> dict[str, object]:
     }
 
 
-#: a class of the general proof as a row of ``layers``: which layers, kind, how many parameters
-_GENERAL_LAYERS = {
-    "w_output": ("L", "w", "n[L]*n[L-1]"),
-    "b_output": ("L", "b", "n[L]"),
-    "w_hidden": ("1..L-1", "w", "n[l]*n[l-1] in each layer l"),
-    "b_hidden": ("1..L-1", "b", "n[l] in each layer l"),
+#: a parameter count of the general proof by layer role and kind, as text
+_GENERAL_COUNTS = {
+    ("output", "w"): "n[L]*n[L-1]",
+    ("output", "b"): "n[L]",
+    ("hidden", "w"): "n[l]*n[l-1] in each layer l",
+    ("hidden", "b"): "n[l] in each layer l",
 }
 
 
 def _general_layer(row: dict[str, Any]) -> dict[str, Any]:
     """A parameter class of the general proof in the shape of an instance's ``layers`` row,
     with the layer and count as symbolic text (``"L"``, ``"1..L-1"``, ``"n[L]*n[L-1]"``)."""
-    layer, kind, count = _GENERAL_LAYERS[str(row["key"])]
+    _label, role, kind = CLASSES[str(row["key"])]
     return {
-        "layer": layer,
+        "layer": "L" if role == "output" else "1..L-1",
         "kind": kind,
-        "count": count,
+        "count": _GENERAL_COUNTS[(role, kind)],
         "status": row["status"],
         "method": row["method"],
         "relation": None,
